@@ -30,8 +30,11 @@ detail::SharedBlob* Interner::intern_uuid(const Uuid& u) {
 void Interner::sweep() {
   for (auto it = blobs_.begin(); it != blobs_.end();) {
     if ((*it)->refs == 1) {
-      detail::SharedBlob::release(*it);
+      // Erase before releasing: the set does not cache hashes, so erase()
+      // hashes the blob, which must still be alive.
+      detail::SharedBlob* blob = *it;
       it = blobs_.erase(it);
+      detail::SharedBlob::release(blob);
     } else {
       ++it;
     }

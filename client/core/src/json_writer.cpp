@@ -105,9 +105,14 @@ JsonWriter& JsonWriter::real(double v) {
     out_ += "null";
     return *this;
   }
-  char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out_.append(buf, r.ptr);
+  // Shortest round-trip text, but never one that reads back as an integer:
+  // 1.2345678901234567e20 would print as a 21-digit integer that parsers
+  // reject, and -0.0 as "-0", which reads back as integer 0.
+  char buf[40];
+  auto r = std::to_chars(buf, buf + sizeof buf - 2, v);
+  std::string_view text(buf, static_cast<size_t>(r.ptr - buf));
+  out_.append(text);
+  if (text.find_first_of(".eE") == std::string_view::npos) out_ += ".0";
   return *this;
 }
 

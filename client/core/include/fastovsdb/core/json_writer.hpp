@@ -22,8 +22,9 @@ class JsonWriter {
   JsonWriter& string(std::string_view s);
   JsonWriter& integer(int64_t v);
   JsonWriter& unsigned_integer(uint64_t v);
-  // Shortest text that parses back to the same double. Non-finite values are
-  // not JSON: callers must reject them before they get here (written as null).
+  // Shortest text that parses back to the same double, always with a "." or
+  // an exponent so that it reads back as a real. Non-finite values are not
+  // JSON: callers must reject them before they get here (written as null).
   JsonWriter& real(double v);
   JsonWriter& boolean(bool v);
   JsonWriter& null();
