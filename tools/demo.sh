@@ -49,7 +49,23 @@ echo "== capturing the server's replies (list_dbs, get_schema, monitor_cond, upd
 echo "   $(stat -c %s "$SANDBOX/capture.bin") bytes captured"
 echo
 echo "== decoding the capture with the fastovsdb core"
-"$BUILD/tools/fastovsdb-decode" "$SANDBOX/capture.bin"
+"$BUILD/tools/fastovsdb-decode" "$SANDBOX/capture.bin" "$SANDBOX/script.json" | tee "$SANDBOX/decoded.txt"
 echo
-echo "== independent check: ovn-nbctl's view of lxd-net1 and lxd-net2"
-nbctl ha-chassis-group-list | sed -n '/lxd-net1/,/lxd-net3/p'
+echo "== independent check: ovn-nbctl's own view of the same groups"
+nbctl ha-chassis-group-list | python3 -c '
+import re, sys
+groups, member = {}, None
+for line in sys.stdin:
+    if m := re.match(r"^\S+ \((.*)\)$", line): group = groups.setdefault(m[1], [])
+    elif m := re.match(r"^    \S+ \((.*)\)$", line): member = m[1]
+    elif m := re.match(r"^    priority (\d+)$", line): group.append((int(m[1]), member))
+for name in sorted(groups):
+    members = " ".join("%s(%d)" % (n, p) for p, n in sorted(groups[name], reverse=True))
+    print("  HA_Chassis_Group %-10s %s" % (name, members))' | tee "$SANDBOX/nbctl.txt"
+echo
+if diff <(grep '^  HA_Chassis_Group' "$SANDBOX/decoded.txt") "$SANDBOX/nbctl.txt" >/dev/null; then
+  echo "== the core's replica and ovn-nbctl agree on every group"
+else
+  echo "== MISMATCH between the core's replica and ovn-nbctl" >&2
+  exit 1
+fi
