@@ -53,7 +53,8 @@ class Datum {
   // Same type shape, keys and values.
   friend bool operator==(const Datum& a, const Datum& b) noexcept;
 
-  // update2 "modify" semantics. For a set, `diff` holds the symmetric
+  // update2 "modify" semantics for columns whose max is above 1 (a max-1
+  // column's modify carries its new value). For a set, `diff` holds the symmetric
   // difference (present keys are removed, absent ones added). For a map, a
   // key absent from this datum is added, a key with the same value is
   // removed, and a key with another value is replaced.

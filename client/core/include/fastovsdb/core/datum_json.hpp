@@ -21,8 +21,9 @@ enum class DatumCheck {
   // A whole column value: its size within [min, max], every atom within its
   // base type's constraints.
   full,
-  // An update2 "modify" diff: any size (a diff of a max-1 set may hold the
-  // old and the new element), atoms still checked.
+  // An update2 "modify" diff of a column whose max is above 1: any size,
+  // atoms still checked. (For max-1 columns ovsdb-server sends the new value
+  // itself, not a diff: parse those with `full`.)
   diff,
 };
 

@@ -30,8 +30,10 @@ class Interner {
 
   struct Hash {
     using is_transparent = void;
-    size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-    size_t operator()(const detail::SharedBlob* b) const noexcept { return (*this)(b->view()); }
+    // Not noexcept on purpose: libstdc++ then caches each element's hash, so
+    // rehashing and lookups do not re-hash and re-compare string bytes.
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    size_t operator()(const detail::SharedBlob* b) const { return (*this)(b->view()); }
   };
   struct Equal {
     using is_transparent = void;
