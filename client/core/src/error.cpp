@@ -27,6 +27,15 @@ class Category final : public boost::system::error_category {
       case Errc::inconsistent_update: return "inconsistent update";
       case Errc::invalid_transact_reply: return "invalid transact reply";
       case Errc::invalid_argument: return "invalid argument";
+      case Errc::invalid_remote: return "invalid remote";
+      case Errc::outcome_unknown: return "outcome unknown (connection lost after the request was sent)";
+      case Errc::canceled: return "canceled";
+      case Errc::server_error: return "server error";
+      case Errc::server_rejected: return "server rejected";
+      case Errc::protocol_violation: return "protocol violation";
+      case Errc::probe_timeout: return "inactivity probe timed out";
+      case Errc::connect_timeout: return "connect timed out";
+      case Errc::resources_exhausted: return "resources exhausted";
     }
     return "unknown fastovsdb error";
   }

@@ -32,6 +32,16 @@ enum class Errc {
   // Transactions.
   invalid_transact_reply,
   invalid_argument,
+  // Remotes and the session.
+  invalid_remote,
+  outcome_unknown,      // the connection dropped after the request was written
+  canceled,             // canceled by the user, or the session stopped
+  server_error,         // the server answered a request with a JSON-RPC error
+  server_rejected,      // not leader, not in the cluster, stale, no such database
+  protocol_violation,   // a well-formed message the protocol does not allow here
+  probe_timeout,        // the inactivity probe went unanswered
+  connect_timeout,
+  resources_exhausted,  // a client-side bound was reached
 };
 
 const boost::system::error_category& fastovsdb_category() noexcept;
