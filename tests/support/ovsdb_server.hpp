@@ -3,96 +3,68 @@
 // socket and on a loopback TCP port, stopped (and its folder removed) when the
 // fixture object goes away. Start it with one or more schemas; each becomes a
 // database of that server.
-#include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "process.hpp"
+
 namespace fastovsdb::test {
 
 inline constexpr const char* ovsdb_server_binary = "/usr/sbin/ovsdb-server";
 inline constexpr const char* ovsdb_tool_binary = "/usr/bin/ovsdb-tool";
+inline constexpr const char* ovsdb_client_binary = "/usr/bin/ovsdb-client";
+inline constexpr const char* ovs_appctl_binary = "/usr/bin/ovs-appctl";
 
 inline bool have_ovsdb_server() { return std::filesystem::exists(ovsdb_server_binary); }
 
-// Runs argv to completion; throws with the command line if it fails.
-inline void run_command(const std::vector<std::string>& argv) {
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid;
-  if (posix_spawn(&pid, args[0], nullptr, nullptr, args.data(), environ) != 0)
-    throw std::runtime_error("cannot start " + argv[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::string line;
-    for (const auto& a : argv) line += a + " ";
-    throw std::runtime_error("command failed: " + line);
-  }
-}
+// Key, certificate and trusted CA of one TLS endpoint (see pki.hpp).
+struct TlsFiles {
+  std::filesystem::path private_key;
+  std::filesystem::path certificate;
+  std::filesystem::path ca_cert;
+};
 
-// A loopback TCP port that was free a moment ago.
-inline int pick_free_tcp_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
+struct OvsdbServerOptions {
+  // Also listen with TLS on a loopback port (--remote=pssl:PORT:127.0.0.1).
+  std::optional<TlsFiles> tls;
+  // Appended to the ovsdb-server command line as they are.
+  std::vector<std::string> extra_args;
+};
 
 class OvsdbServer {
  public:
-  explicit OvsdbServer(std::vector<std::filesystem::path> schemas) {
+  explicit OvsdbServer(std::vector<std::filesystem::path> schemas)
+      : OvsdbServer(std::move(schemas), OvsdbServerOptions{}) {}
+
+  OvsdbServer(std::vector<std::filesystem::path> schemas, OvsdbServerOptions options) {
     char tmpl[] = "/tmp/fastovsdb-test.XXXXXX";
     if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
     dir_ = tmpl;
-    std::vector<std::string> argv = {ovsdb_server_binary};
-    for (size_t i = 0; i < schemas.size(); ++i) {
-      auto db = dir_ / ("db" + std::to_string(i) + ".db");
-      run_command({ovsdb_tool_binary, "create", db.string(), schemas[i].string()});
-      argv.push_back(db.string());
+    try {
+      start(schemas, options);
+    } catch (...) {
+      process_.stop(SIGKILL);
+      std::error_code ec;
+      std::filesystem::remove_all(dir_, ec);
+      throw;
     }
-    tcp_port_ = pick_free_tcp_port();
-    argv.push_back("--remote=punix:" + unix_socket().string());
-    argv.push_back("--remote=ptcp:" + std::to_string(tcp_port_) + ":127.0.0.1");
-    argv.push_back("--unixctl=" + (dir_ / "server.ctl").string());
-    argv.push_back("--log-file=" + (dir_ / "server.log").string());
-    argv.push_back("--no-chdir");
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    if (posix_spawn(&pid_, args[0], nullptr, nullptr, args.data(), environ) != 0)
-      throw std::runtime_error("cannot start ovsdb-server");
-    wait_until_listening();
   }
 
   OvsdbServer(const OvsdbServer&) = delete;
   OvsdbServer& operator=(const OvsdbServer&) = delete;
 
   ~OvsdbServer() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      int status;
-      ::waitpid(pid_, &status, 0);
-    }
+    process_.stop(SIGTERM, std::chrono::milliseconds(5000));
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   }
@@ -101,33 +73,52 @@ class OvsdbServer {
   int tcp_port() const { return tcp_port_; }
   std::string unix_remote() const { return "unix:" + unix_socket().string(); }
   std::string tcp_remote() const { return "tcp:127.0.0.1:" + std::to_string(tcp_port_); }
+  // 0 and "" unless started with options.tls.
+  int ssl_port() const { return ssl_port_; }
+  std::string ssl_remote() const { return ssl_port_ ? "ssl:127.0.0.1:" + std::to_string(ssl_port_) : ""; }
   const std::filesystem::path& dir() const { return dir_; }
-  pid_t pid() const { return pid_; }
+  std::filesystem::path log_file() const { return dir_ / "server.log"; }
+  std::filesystem::path unixctl_socket() const { return dir_ / "server.ctl"; }
+  pid_t pid() const { return process_.pid(); }
 
  private:
-  void wait_until_listening() {
-    for (int i = 0; i < 500; ++i) {
-      int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
-      sockaddr_un addr{};
-      addr.sun_family = AF_UNIX;
-      std::string path = unix_socket().string();
-      path.copy(addr.sun_path, sizeof addr.sun_path - 1);
-      bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-      ::close(fd);
-      if (ok) return;
-      int status;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        throw std::runtime_error("ovsdb-server exited at start; see " + (dir_ / "server.log").string());
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  void start(const std::vector<std::filesystem::path>& schemas, const OvsdbServerOptions& options) {
+    std::vector<std::string> argv = {ovsdb_server_binary};
+    for (size_t i = 0; i < schemas.size(); ++i) {
+      auto db = dir_ / ("db" + std::to_string(i) + ".db");
+      run_command({ovsdb_tool_binary, "create", db.string(), schemas[i].string()});
+      argv.push_back(db.string());
     }
-    throw std::runtime_error("ovsdb-server did not start listening within 5 s");
+    auto ports = pick_free_tcp_ports(options.tls ? 2 : 1);
+    tcp_port_ = ports[0];
+    argv.push_back("--remote=punix:" + unix_socket().string());
+    argv.push_back("--remote=ptcp:" + std::to_string(tcp_port_) + ":127.0.0.1");
+    if (options.tls) {
+      ssl_port_ = ports[1];
+      argv.push_back("--remote=pssl:" + std::to_string(ssl_port_) + ":127.0.0.1");
+      argv.push_back("--private-key=" + options.tls->private_key.string());
+      argv.push_back("--certificate=" + options.tls->certificate.string());
+      argv.push_back("--ca-cert=" + options.tls->ca_cert.string());
+    }
+    argv.push_back("--unixctl=" + unixctl_socket().string());
+    argv.push_back("--log-file=" + log_file().string());
+    argv.push_back("--no-chdir");
+    for (const auto& a : options.extra_args) argv.push_back(a);
+    process_ = ChildProcess::spawn(argv, dir_ / "server.stderr");
+    // All remotes are opened in the same pass, but checking each costs little.
+    wait_until_ready(
+        process_,
+        [&] {
+          return can_connect_unix(unix_socket()) && can_connect_tcp(tcp_port_) &&
+                 (!ssl_port_ || can_connect_tcp(ssl_port_));
+        },
+        std::chrono::milliseconds(10000), "ovsdb-server", log_file());
   }
 
   std::filesystem::path dir_;
-  pid_t pid_ = -1;
+  ChildProcess process_;
   int tcp_port_ = 0;
+  int ssl_port_ = 0;
 };
 
 // A blocking unix-socket connection that sends whole requests and returns
