@@ -1,0 +1,118 @@
+#pragma once
+// A blocking facade over Client for tools and the CLI: it runs its own
+// io_context thread, and every call waits for its answer (with a timeout,
+// after which the request is canceled and Errc::timed_out returned).
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+#include "fastovsdb/net/client.hpp"
+
+namespace fastovsdb::net {
+
+// The replica as JSON: {"<table>": {"<row uuid>": {"<column>": <datum>, ...}}},
+// tables, rows (by uuid) and columns in sorted order, datums in RFC 7047
+// notation. "{}" when there is no replica yet.
+std::string replica_to_json(const Replica* replica);
+
+class SyncClient {
+ public:
+  using Duration = std::chrono::milliseconds;
+
+  // `remotes` in OVS syntax ("unix:/p", "tcp:h:p,tcp:h2:p", "ssl:..."),
+  // replacing options.session.remotes. Waits until a server is accepted or
+  // `timeout` passes (Errc::timed_out, naming the last connection failure).
+  static Result<std::unique_ptr<SyncClient>> connect(std::string_view remotes, ClientOptions options,
+                                                     Duration timeout = std::chrono::seconds(30));
+
+  SyncClient(const SyncClient&) = delete;
+  SyncClient& operator=(const SyncClient&) = delete;
+  // Stops the client and joins its thread.
+  ~SyncClient();
+
+  // The timeout of every call below except wait_synced (default 60 s).
+  void set_timeout(Duration timeout) noexcept { timeout_ = timeout; }
+
+  Result<TransactResult> transact(Transaction txn);
+  Result<std::vector<std::string>> list_dbs();
+  Result<DatabaseSchema> get_schema(std::string_view database);
+  Result<std::string> echo(std::string params_json = "[]");
+  Result<std::string> call(std::string_view method, std::string params_json);
+  Result<LockResult> lock(std::string_view name);
+  Result<LockResult> steal(std::string_view name);
+  Result<void> unlock(std::string_view name);
+  Result<void> wait_synced(Duration timeout);
+
+  // Runs f(const Replica*) on the client's strand, where no update can
+  // interleave, and returns its result (copy what you need out of it: the
+  // pointer is only valid inside f).
+  template <class F>
+  auto with_replica(F f) {
+    return inspect([f = std::move(f)](const Session& s) mutable { return f(s.replica()); });
+  }
+  // replica_to_json of the current replica.
+  std::string dump();
+  SessionMetrics metrics();
+  bool synced();
+
+  // The asynchronous client underneath (its handlers run on the thread of
+  // this object).
+  Client& client() noexcept { return *client_; }
+
+ private:
+  SyncClient();
+
+  template <class F>
+  auto inspect(F f) {
+    using R = std::decay_t<std::invoke_result_t<F&, const Session&>>;
+    std::promise<R> promise;
+    auto future = promise.get_future();
+    client_->async_inspect(std::move(f), [&promise](R r) { promise.set_value(std::move(r)); });
+    return future.get();
+  }
+
+  // A handler that fulfils a promise and carries its own cancellation signal.
+  template <class R>
+  struct Waiter {
+    std::shared_ptr<std::promise<R>> promise;
+    std::shared_ptr<boost::asio::cancellation_signal> signal;
+    using cancellation_slot_type = boost::asio::cancellation_slot;
+    cancellation_slot_type get_cancellation_slot() const noexcept { return signal->slot(); }
+    void operator()(R r) { promise->set_value(std::move(r)); }
+  };
+
+  // Starts an operation with a Waiter and waits up to `timeout`; on timeout
+  // the operation is canceled and Errc::timed_out returned.
+  template <class R, class Start>
+  R wait_for(std::string_view what, Duration timeout, Start start) {
+    Waiter<R> waiter{std::make_shared<std::promise<R>>(), std::make_shared<boost::asio::cancellation_signal>()};
+    auto future = waiter.promise->get_future();
+    auto signal = waiter.signal;
+    start(std::move(waiter));
+    if (future.wait_for(timeout) == std::future_status::ready) return future.get();
+    // Emitted on the strand, where the slot is also cleared.
+    boost::asio::post(client_->get_executor(),
+                      [signal] { signal->emit(boost::asio::cancellation_type::terminal); });
+    return Error(make_error_code(Errc::timed_out),
+                 std::string(what) + ": no answer within " + std::to_string(timeout.count()) +
+                     " ms; the request was canceled");
+  }
+
+  boost::asio::io_context io_;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  std::optional<Client> client_;
+  std::thread thread_;
+  Duration timeout_ = std::chrono::seconds(60);
+};
+
+}  // namespace fastovsdb::net

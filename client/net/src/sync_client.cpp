@@ -1,0 +1,147 @@
+#include "fastovsdb/net/sync_client.hpp"
+
+#include <algorithm>
+
+#include "fastovsdb/core/datum_json.hpp"
+#include "fastovsdb/core/json_writer.hpp"
+#include "fastovsdb/core/remote.hpp"
+
+namespace fastovsdb::net {
+
+std::string replica_to_json(const Replica* replica) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object();
+  if (replica) {
+    std::vector<const ReplicaTable*> tables;
+    for (size_t i = 0; i < replica->table_count(); ++i) tables.push_back(&replica->table_at(i));
+    std::sort(tables.begin(), tables.end(), [](auto* a, auto* b) { return a->name() < b->name(); });
+    for (const ReplicaTable* table : tables) {
+      w.key(table->name()).begin_object();
+      std::vector<std::pair<std::string, const Row*>> rows;
+      for (const Row& row : *table) rows.emplace_back(row.uuid().to_string(), &row);
+      std::sort(rows.begin(), rows.end());
+      const auto& columns = table->schema().columns;
+      for (const auto& [uuid, row] : rows) {
+        w.key(uuid).begin_object();
+        // Schema columns are sorted by name; the row holds them in that order.
+        for (size_t c = 0; c < columns.size() && c < row->column_count(); ++c) {
+          w.key(columns[c].name.value());
+          datum_to_json(w, (*row)[c]);
+        }
+        w.end_object();
+      }
+      w.end_object();
+    }
+  }
+  w.end_object();
+  return out;
+}
+
+SyncClient::SyncClient() : work_(boost::asio::make_work_guard(io_)) {}
+
+Result<std::unique_ptr<SyncClient>> SyncClient::connect(std::string_view remotes, ClientOptions options,
+                                                        Duration timeout) {
+  auto parsed = parse_remotes(remotes);
+  if (!parsed) return parsed.error();
+  options.session.remotes = std::move(*parsed);
+  std::unique_ptr<SyncClient> self(new SyncClient());
+  auto client = Client::create(self->io_.get_executor(), std::move(options));
+  if (!client) return client.error();
+  self->client_.emplace(std::move(*client));
+  // The last reason a connection failed, to say why connect() timed out.
+  auto last_failure = std::make_shared<std::optional<Error>>();
+  self->client_->set_event_handler([last_failure](const SessionEvent& e) {
+    if (auto* f = std::get_if<ConnectFailed>(&e)) *last_failure = f->reason;
+    if (auto* d = std::get_if<Disconnected>(&e)) *last_failure = d->reason;
+    if (auto* r = std::get_if<ServerRejected>(&e)) *last_failure = r->reason;
+  });
+  self->client_->start();
+  self->thread_ = std::thread([io = &self->io_] { io->run(); });
+  auto r = self->wait_for<Result<void>>("connect", timeout, [&](auto waiter) {
+    self->client_->async_wait_connected(std::move(waiter));
+  });
+  if (!r) {
+    if (r.error().code == Errc::timed_out) {
+      auto why = self->inspect([last_failure](const Session&) { return *last_failure; });
+      std::string detail = "no server accepted within " + std::to_string(timeout.count()) + " ms";
+      if (why) detail += "; last failure: " + why->message();
+      return Error(make_error_code(Errc::timed_out), detail);
+    }
+    return r.error();
+  }
+  return self;
+}
+
+SyncClient::~SyncClient() {
+  if (client_) {
+    client_->stop();
+    // Let the stop run (it completes what is pending) before the loop ends.
+    if (thread_.joinable()) inspect([](const Session&) { return 0; });
+  }
+  work_.reset();
+  io_.stop();
+  if (thread_.joinable()) thread_.join();
+  client_.reset();
+}
+
+Result<TransactResult> SyncClient::transact(Transaction txn) {
+  return wait_for<Result<TransactResult>>("transact", timeout_, [&](auto waiter) {
+    client_->async_transact(std::move(txn), std::move(waiter));
+  });
+}
+
+Result<std::vector<std::string>> SyncClient::list_dbs() {
+  return wait_for<Result<std::vector<std::string>>>(
+      "list_dbs", timeout_, [&](auto waiter) { client_->async_list_dbs(std::move(waiter)); });
+}
+
+Result<DatabaseSchema> SyncClient::get_schema(std::string_view database) {
+  return wait_for<Result<DatabaseSchema>>(
+      "get_schema", timeout_, [&](auto waiter) { client_->async_get_schema(database, std::move(waiter)); });
+}
+
+Result<std::string> SyncClient::echo(std::string params_json) {
+  return wait_for<Result<std::string>>(
+      "echo", timeout_, [&](auto waiter) { client_->async_echo(std::move(params_json), std::move(waiter)); });
+}
+
+Result<std::string> SyncClient::call(std::string_view method, std::string params_json) {
+  return wait_for<Result<std::string>>(method, timeout_, [&](auto waiter) {
+    client_->async_call(method, std::move(params_json), std::move(waiter));
+  });
+}
+
+Result<LockResult> SyncClient::lock(std::string_view name) {
+  return wait_for<Result<LockResult>>("lock", timeout_,
+                                      [&](auto waiter) { client_->async_lock(name, std::move(waiter)); });
+}
+
+Result<LockResult> SyncClient::steal(std::string_view name) {
+  return wait_for<Result<LockResult>>("steal", timeout_,
+                                      [&](auto waiter) { client_->async_steal(name, std::move(waiter)); });
+}
+
+Result<void> SyncClient::unlock(std::string_view name) {
+  return wait_for<Result<void>>("unlock", timeout_,
+                                [&](auto waiter) { client_->async_unlock(name, std::move(waiter)); });
+}
+
+Result<void> SyncClient::wait_synced(Duration timeout) {
+  return wait_for<Result<void>>("wait_synced", timeout,
+                                [&](auto waiter) { client_->async_wait_synced(std::move(waiter)); });
+}
+
+std::string SyncClient::dump() {
+  return inspect([](const Session& s) { return replica_to_json(s.replica()); });
+}
+
+SessionMetrics SyncClient::metrics() {
+  return inspect([](const Session& s) { return s.metrics(); });
+}
+
+bool SyncClient::synced() {
+  return inspect([](const Session& s) { return s.synced(); });
+}
+
+}  // namespace fastovsdb::net
