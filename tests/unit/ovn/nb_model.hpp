@@ -1,0 +1,232 @@
+#pragma once
+// A tiny model of the Northbound HA tables for planner tests: it renders
+// itself as update2 "initial" JSON for a real Replica (built from the real
+// NB schema), and it executes a plan's transaction the way ovsdb-server
+// would for the operations the planner emits (waits checked against the
+// model, named uuids, map/set mutations, garbage collection of unreferenced
+// HA_Chassis rows).
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <variant>
+
+#include "fastovsdb/core/replica.hpp"
+#include "fastovsdb/core/schema.hpp"
+#include "fastovsdb/core/transaction.hpp"
+#include "test_files.hpp"
+
+namespace fastovsdb::test {
+
+inline std::shared_ptr<const DatabaseSchema> real_nb_schema() {
+  static auto schema = [] {
+    auto s = parse_schema_text(read_file(ovn_nb_schema()));
+    if (!s) throw std::runtime_error(s.error().message());
+    return std::make_shared<const DatabaseSchema>(std::move(*s));
+  }();
+  return schema;
+}
+
+inline std::string test_uuid(int kind, int n) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08x-0000-4000-8000-%012x", kind, n);
+  return buf;
+}
+
+struct NbModel {
+  struct Group {
+    std::string name;
+    std::set<std::string> members;
+    std::map<std::string, std::string> external_ids;
+    friend bool operator==(const Group&, const Group&) = default;
+  };
+  struct Member {
+    std::string chassis_name;
+    int64_t priority = 0;
+    friend bool operator==(const Member&, const Member&) = default;
+  };
+  std::map<std::string, Group> groups;    // by row uuid
+  std::map<std::string, Member> members;  // by row uuid
+  std::optional<int64_t> nb_cfg;          // NB_Global present when set
+  int next_uuid = 1;
+
+  std::string add_group(const std::string& name) {
+    auto u = test_uuid(0x11111111, next_uuid++);
+    groups[u] = Group{name, {}, {}};
+    return u;
+  }
+  std::string add_member(const std::string& group_uuid, const std::string& chassis, int64_t priority) {
+    auto u = test_uuid(0x22222222, next_uuid++);
+    members[u] = Member{chassis, priority};
+    groups.at(group_uuid).members.insert(u);
+    return u;
+  }
+  std::string group_uuid(const std::string& name) const {
+    for (const auto& [u, g] : groups)
+      if (g.name == name) return u;
+    return "";
+  }
+
+  // group name -> {chassis name -> priority}: membership without row uuids.
+  std::map<std::string, std::multimap<std::string, int64_t>> membership() const {
+    std::map<std::string, std::multimap<std::string, int64_t>> out;
+    for (const auto& [u, g] : groups) {
+      auto& m = out[g.name];
+      for (const auto& ref : g.members) m.emplace(members.at(ref).chassis_name, members.at(ref).priority);
+    }
+    return out;
+  }
+  std::map<std::string, std::map<std::string, std::string>> external_ids() const {
+    std::map<std::string, std::map<std::string, std::string>> out;
+    for (const auto& [u, g] : groups) out[g.name] = g.external_ids;
+    return out;
+  }
+
+  static std::string quote(const std::string& s) { return "\"" + s + "\""; }
+
+  std::string to_update2() const {
+    std::string j = "{\"HA_Chassis_Group\":{";
+    bool first = true;
+    for (const auto& [u, g] : groups) {
+      if (!first) j += ",";
+      first = false;
+      j += quote(u) + ":{\"initial\":{\"name\":" + quote(g.name) + ",\"ha_chassis\":[\"set\",[";
+      bool f2 = true;
+      for (const auto& m : g.members) {
+        j += std::string(f2 ? "" : ",") + "[\"uuid\"," + quote(m) + "]";
+        f2 = false;
+      }
+      j += "]],\"external_ids\":[\"map\",[";
+      f2 = true;
+      for (const auto& [k, v] : g.external_ids) {
+        j += std::string(f2 ? "" : ",") + "[" + quote(k) + "," + quote(v) + "]";
+        f2 = false;
+      }
+      j += "]]}}";
+    }
+    j += "},\"HA_Chassis\":{";
+    first = true;
+    for (const auto& [u, m] : members) {
+      if (!first) j += ",";
+      first = false;
+      j += quote(u) + ":{\"initial\":{\"chassis_name\":" + quote(m.chassis_name) +
+           ",\"priority\":" + std::to_string(m.priority) + "}}";
+    }
+    j += "}";
+    if (nb_cfg)
+      j += ",\"NB_Global\":{" + quote(test_uuid(0x33333333, 1)) + ":{\"initial\":{\"nb_cfg\":" +
+           std::to_string(*nb_cfg) + "}}}";
+    j += "}";
+    return j;
+  }
+
+  Replica replica() const {
+    ReplicaOptions options;
+    options.tables = {"HA_Chassis_Group", "HA_Chassis", "NB_Global", "Logical_Router_Port"};
+    options.extra_indexes = {{"HA_Chassis", {"chassis_name"}}};
+    auto r = Replica::create(real_nb_schema(), options);
+    if (!r) throw std::runtime_error(r.error().message());
+    simdjson::dom::parser parser;
+    std::string json = to_update2();
+    auto doc = parser.parse(json);
+    if (doc.error()) throw std::runtime_error("bad model json: " + json);
+    auto a = r->apply(doc.value_unsafe(), UpdateFormat::update2);
+    if (!a) throw std::runtime_error(a.error().message() + "\n" + json);
+    return std::move(*r);
+  }
+
+  // ---- executing a transaction ----
+
+  static std::string uuid_of_where(const std::vector<Condition>& where) {
+    for (const auto& c : where)
+      if (c.column.value() == "_uuid" && c.value.datum()) return c.value.datum()->key(0).uuid().to_string();
+    return "";
+  }
+
+  std::string ref_text(const OperandAtom& a, const std::map<std::string, std::string>& named) const {
+    if (auto* n = std::get_if<NamedUuid>(&a)) return named.at(n->value());
+    return std::get<Atom>(a).as_uuid().to_string();
+  }
+
+  // Applies every op; false (and the model unchanged) when a wait fails.
+  bool execute(const Transaction& txn) {
+    NbModel before = *this;
+    std::map<std::string, std::string> named;
+    for (const Operation& op : txn.operations()) {
+      if (auto* w = std::get_if<WaitOp>(&op)) {
+        if (!wait_holds(*w)) {
+          *this = before;
+          return false;
+        }
+      } else if (auto* ins = std::get_if<InsertOp>(&op)) {
+        if (ins->table.value() == "HA_Chassis") {
+          auto u = test_uuid(0x44444444, next_uuid++);
+          Member m;
+          for (const auto& [c, v] : ins->row) {
+            if (c.value() == "chassis_name") m.chassis_name = v.datum()->key(0).string();
+            if (c.value() == "priority") m.priority = v.datum()->key(0).integer();
+          }
+          members[u] = m;
+          named[ins->uuid_name.value()] = u;
+        } else if (ins->table.value() == "HA_Chassis_Group") {
+          auto u = add_group(std::string(ins->row.at(0).second.datum()->key(0).string()));
+          named[ins->uuid_name.value()] = u;
+        }
+      } else if (auto* mut = std::get_if<MutateOp>(&op)) {
+        auto u = uuid_of_where(mut->where);
+        for (const auto& m : mut->mutations) {
+          const auto* mixed = m.value.mixed();
+          if (mut->table.value() == "NB_Global") {
+            *nb_cfg += m.value.datum()->key(0).integer();
+          } else if (m.column.value() == "ha_chassis") {
+            for (const auto& k : mixed->keys) {
+              if (m.mutator == Mutator::insert) groups.at(u).members.insert(ref_text(k, named));
+              if (m.mutator == Mutator::erase) groups.at(u).members.erase(ref_text(k, named));
+            }
+          } else if (m.column.value() == "external_ids") {
+            auto& ext = groups.at(u).external_ids;
+            for (size_t i = 0; i < mixed->keys.size(); ++i) {
+              auto key = std::get<Atom>(mixed->keys[i]).as_string();
+              if (m.mutator == Mutator::erase) ext.erase(key);
+              if (m.mutator == Mutator::insert)
+                ext.emplace(key, std::get<Atom>((*mixed->values)[i]).as_string());
+            }
+          }
+        }
+      } else if (auto* up = std::get_if<UpdateOp>(&op)) {
+        auto u = uuid_of_where(up->where);
+        for (const auto& [c, v] : up->row)
+          if (c.value() == "priority") members.at(u).priority = v.datum()->key(0).integer();
+      } else if (auto* del = std::get_if<DeleteOp>(&op)) {
+        groups.erase(uuid_of_where(del->where));
+      }
+    }
+    // Garbage collection of unreferenced HA_Chassis rows.
+    std::set<std::string> referenced;
+    for (const auto& [u, g] : groups) referenced.insert(g.members.begin(), g.members.end());
+    std::erase_if(members, [&](const auto& kv) { return !referenced.count(kv.first); });
+    return true;
+  }
+
+  bool wait_holds(const WaitOp& w) const {
+    auto u = uuid_of_where(w.where);
+    if (u.empty()) {  // create-group guard: no group of that name
+      auto name = std::string(w.where.at(0).value.datum()->key(0).string());
+      return group_uuid(name).empty() == w.rows.empty();
+    }
+    Replica r = replica();
+    const ReplicaTable* t = r.table(w.table.value());
+    if (w.table.value() == "NB_Global") t = r.table("NB_Global");
+    const Row* row = t->find(*Uuid::parse(u));
+    if (!row) return false;
+    for (const auto& [c, v] : w.rows.at(0))
+      if (!((*row)[*t->column_index(c.value())] == *v.datum())) return false;
+    return true;
+  }
+};
+
+}  // namespace fastovsdb::test
