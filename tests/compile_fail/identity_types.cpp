@@ -5,6 +5,7 @@
 #include "fastovsdb/core/strong_id.hpp"
 #include "fastovsdb/core/uuid.hpp"
 #include "fastovsdb/ovn/names.hpp"
+#include "fastovsdb/ovn/views.hpp"
 
 using fastovsdb::NamedUuid;
 using fastovsdb::TableName;
@@ -39,4 +40,20 @@ bool probe(const ChassisName& name, const Uuid& uuid, const NamedUuid& named,
   same = same || name.value() == uuid;  // not even through the raw string
 #endif
   return same;
+}
+
+// The original bug, written against the typed OVN views: a group's members
+// are row UUIDs, a member's chassis_name is a name.
+bool is_member(const fastovsdb::ovn::HaChassisGroupView& group,
+               const fastovsdb::ovn::HaChassisView& member, const ChassisName& target) {
+  bool found = member.is(target) && member.chassis_name() == target;
+  for (const Uuid& row : group.ha_chassis()) found = found || row == member.uuid();
+#if FAIL_CASE == 10
+  for (const Uuid& row : group.ha_chassis()) found = found || row == target;
+#elif FAIL_CASE == 11
+  found = found || member.is(group.ha_chassis().front());
+#elif FAIL_CASE == 12
+  found = found || member.chassis_name() == group.name();
+#endif
+  return found;
 }
