@@ -142,18 +142,21 @@ struct FramerScan {
         bool ended = false;
         for (uint64_t s = o | c; s != 0; s &= s - 1) {
           const auto b = static_cast<unsigned>(std::countr_zero(s));
-          if ((o >> b) & 1) {
-            if (++depth > max_depth) {
-              save();
-              // A message already over the size limit reports that first, so
-              // the error does not depend on how the input was chunked.
-              if (pos + b - begin >= max_bytes)
-                fail_size(f);
-              else
-                fail_depth(f, pos + b);
-              return;
-            }
-          } else if (--depth == 0) {
+          // +1 for an opener, -1 for a closer, without a branch on which it
+          // is (unpredictable at message ends). depth >= 1 here, so it never
+          // wraps; only an opener can exceed the limit, only a closer end.
+          depth = depth + 2 * ((o >> b) & 1) - 1;
+          if (depth > max_depth) {
+            save();
+            // A message already over the size limit reports that first, so
+            // the error does not depend on how the input was chunked.
+            if (pos + b - begin >= max_bytes)
+              fail_size(f);
+            else
+              fail_depth(f, pos + b);
+            return;
+          }
+          if (depth == 0) {
             if (pos + b + 1 - begin > max_bytes) {
               save();
               fail_size(f);
@@ -186,11 +189,15 @@ void scan_sse2(Framer& f, size_t from, size_t to) { FramerScan::run<detail::Sse2
 [[FASTOVSDB_AVX2_TARGET, gnu::flatten]] void scan_avx2(Framer& f, size_t from, size_t to) {
   FramerScan::run<detail::Avx2Masks>(f, from, to);
 }
+[[FASTOVSDB_AVX512_TARGET, gnu::flatten]] void scan_avx512(Framer& f, size_t from, size_t to) {
+  FramerScan::run<detail::Avx512Masks>(f, from, to);
+}
 ScanFunction pick_scanner() {
   __builtin_cpu_init();
   const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("pclmul") &&
                     __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("bmi");
-  return avx2 ? scan_avx2 : scan_sse2;
+  const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+  return avx512 ? scan_avx512 : avx2 ? scan_avx2 : scan_sse2;
 }
 #else
 void scan_scalar(Framer& f, size_t from, size_t to) { FramerScan::run<detail::ScalarMasks>(f, from, to); }
@@ -327,6 +334,22 @@ Result<std::optional<FramedMessage>> Framer::next() {
   }
   if (error_) return *error_;
   return std::optional<FramedMessage>();
+}
+
+Result<std::optional<FramedBatch>> Framer::next_batch(size_t max_span_bytes) {
+  if (ready_head_ < ready_.size()) {
+    const auto first = ready_.begin() + static_cast<std::ptrdiff_t>(ready_head_);
+    const size_t begin = first->begin;
+    // Ends grow with the index, so the messages that fit are a prefix.
+    auto last = std::partition_point(first + 1, ready_.end(),
+                                     [&](const Span& s) { return s.end - begin <= max_span_bytes; });
+    const auto count = static_cast<size_t>(last - first);
+    ready_head_ += count;
+    return std::optional<FramedBatch>(
+        FramedBatch(buffer_, base_offset_, std::span<const Span>(ready_.data() + (ready_head_ - count), count)));
+  }
+  if (error_) return *error_;
+  return std::optional<FramedBatch>();
 }
 
 Result<void> Framer::finish() const {

@@ -316,6 +316,9 @@ MessageParser::MessageParser(FramerLimits limits)
   // fails a non-empty container at depth == its max_depth (empty ones pass),
   // so one more level makes it accept exactly what the framer accepts.
   setup_error_ = parser_.allocate(initial_capacity, simdjson_depth());
+  // parse_batch() never needs a stage 1 thread (its one batch is the whole
+  // span); make sure parse_many cannot start one: the core does no threading.
+  parser_.threaded = false;
 }
 
 Result<simdjson::dom::element> MessageParser::parse(const FramedMessage& message) {
@@ -331,6 +334,69 @@ Result<simdjson::dom::element> MessageParser::parse(const FramedMessage& message
   auto parsed = parser_.parse(json.data(), json.size(), false);
   if (parsed.error() != simdjson::SUCCESS) return describe_failure(parsed.error(), message);
   return parsed.value_unsafe();
+}
+
+size_t MessageParser::batch_limit() const noexcept {
+  // Within what parse() already allocated for the largest message: the
+  // parser's buffers and the document's tape (about 10 bytes per input byte).
+  const size_t allocated = std::min(parser_.capacity(), std::max(parser_.doc.capacity(), initial_capacity));
+  return std::min(allocated, parser_.max_capacity());
+}
+
+void MessageParser::parse_batch(const FramedBatch& batch, void* context, BatchCallback callback) {
+  bool stopped = false;
+  size_t done = 0;
+  if (batch.size() >= 2 && setup_error_ == simdjson::SUCCESS && batch.json().size() <= batch_limit()) {
+    done = parse_many_prefix(batch, context, callback, stopped);
+    if (stopped) return;
+  }
+  // A single message, or the rest of a batch after the first message the
+  // shared pass did not accept: one at a time, with parse()'s exact errors.
+  for (size_t i = done; i < batch.size(); ++i) {
+    const FramedMessage m = batch[i];
+    auto root = parse(m);
+    if (root) {
+      if (!callback(context, m, *root, nullptr)) return;
+    } else {
+      Error error = std::move(root).error();
+      if (!callback(context, m, {}, &error)) return;
+    }
+  }
+}
+
+// Hands out the messages of `batch` that one parse_many pass parses cleanly,
+// up to the first that it does not, and returns how many it handed out.
+size_t MessageParser::parse_many_prefix(const FramedBatch& batch, void* context, BatchCallback callback,
+                                        bool& stopped) {
+  const std::string_view span = batch.json();
+  // One batch of exactly the span: no document is ever split between batches
+  // (simdjson reports a document longer than the batch as an error, not as a
+  // truncated tail), and there is no next batch for a stage 1 thread to
+  // prepare. The span is within batch_limit(), so the parser is not grown.
+  if (parser_.doc.capacity() < span.size()) {
+    // The tape would otherwise be reallocated to every slightly larger span.
+    if (parser_.doc.allocate(std::max(span.size(), std::min(initial_capacity, batch_limit()))) != simdjson::SUCCESS)
+      return 0;
+  }
+  simdjson::dom::document_stream docs;
+  if (parser_.parse_many(span.data(), span.size(), span.size()).get(docs) != simdjson::SUCCESS) return 0;
+  size_t done = 0;
+  for (auto it = docs.begin(); it != docs.end() && done < batch.size(); ++it) {
+    simdjson::dom::element root;
+    if ((*it).get(root) != simdjson::SUCCESS) break;
+    // Stage 2 in streaming mode finds where each document ends by itself and
+    // accepts bytes after it; only a document that is exactly the framed
+    // message is the result parse() would give.
+    const FramedMessage m = batch[done];
+    const std::string_view source = it.source();
+    if (source.data() != m.json().data() || source.size() != m.json().size()) break;
+    ++done;
+    if (!callback(context, m, root, nullptr)) {
+      stopped = true;
+      break;
+    }
+  }
+  return done;
 }
 
 Error MessageParser::describe_failure(simdjson::error_code code, const FramedMessage& message) const {

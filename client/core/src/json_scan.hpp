@@ -1,8 +1,8 @@
 #pragma once
 // Character-class bitmasks of 64-byte blocks for the framer's boundary
-// scanner: one bit per byte, bit i for p[i]. Three flavours with identical
-// results: SSE2 (the x86-64 baseline), AVX2 + PCLMUL (chosen at run time),
-// and portable scalar code for other CPUs.
+// scanner: one bit per byte, bit i for p[i]. Four flavours with identical
+// results: SSE2 (the x86-64 baseline), AVX2 + PCLMUL and AVX-512BW (chosen at
+// run time), and portable scalar code for other CPUs.
 #include <bit>
 #include <cstdint>
 
@@ -120,6 +120,37 @@ struct Avx2Masks {
     return static_cast<uint64_t>(_mm_cvtsi128_si64(r));
   }
   [[FASTOVSDB_AVX2_TARGET]] static inline int popcount(uint64_t x) noexcept {
+    return static_cast<int>(_mm_popcnt_u64(x));
+  }
+};
+
+#define FASTOVSDB_AVX512_TARGET gnu::target("avx512f,avx512bw,avx2,bmi,bmi2,popcnt,pclmul")
+
+// One 64-byte vector per block and compares straight into 64-bit masks: about
+// half the instructions of the AVX2 flavour per block.
+struct Avx512Masks {
+  [[FASTOVSDB_AVX512_TARGET]] static inline BlockMasks masks(const char* p) noexcept {
+    const __m512i v = _mm512_loadu_si512(p);
+    const __m512i folded = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
+    return {_mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\\')), _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('"')),
+            _mm512_cmpeq_epi8_mask(folded, _mm512_set1_epi8(open_folded)),
+            _mm512_cmpeq_epi8_mask(folded, _mm512_set1_epi8(close_folded))};
+  }
+  [[FASTOVSDB_AVX512_TARGET]] static inline uint64_t whitespace(const char* p) noexcept {
+    // The four whitespace bytes have distinct low nibbles (0x20, 0x09, 0x0a,
+    // 0x0d): look each byte's nibble up and compare. Every other table entry
+    // is 0, whose low nibble differs from its index; bytes >= 0x80 look up 0.
+    const __m512i table = _mm512_broadcast_i32x4(
+        _mm_setr_epi8(' ', 0, 0, 0, 0, 0, 0, 0, 0, '\t', '\n', 0, 0, '\r', 0, 0));
+    const __m512i v = _mm512_loadu_si512(p);
+    return _mm512_cmpeq_epi8_mask(_mm512_shuffle_epi8(table, v), v);
+  }
+  [[FASTOVSDB_AVX512_TARGET]] static inline uint64_t prefix_xor(uint64_t x) noexcept {
+    const __m128i all_ones = _mm_set1_epi8(static_cast<char>(0xFF));
+    const __m128i r = _mm_clmulepi64_si128(_mm_set_epi64x(0, static_cast<long long>(x)), all_ones, 0);
+    return static_cast<uint64_t>(_mm_cvtsi128_si64(r));
+  }
+  [[FASTOVSDB_AVX512_TARGET]] static inline int popcount(uint64_t x) noexcept {
     return static_cast<int>(_mm_popcnt_u64(x));
   }
 };

@@ -51,12 +51,51 @@ class FramedMessage {
 
  private:
   friend class Framer;
+  friend class FramedBatch;
   friend FramedMessage framed_from_padded(const simdjson::padded_string& s, uint64_t stream_offset);
   FramedMessage(std::string_view json, uint64_t stream_offset) noexcept
       : json_(json), stream_offset_(stream_offset) {}
 
   std::string_view json_;
   uint64_t stream_offset_ = 0;
+};
+
+namespace detail {
+// A complete message in the framer's buffer, as [begin, end) buffer indexes.
+struct FrameRange {
+  size_t begin;
+  size_t end;
+};
+}  // namespace detail
+
+// Complete messages that lie back to back in the framer's buffer (only
+// whitespace between them), so that one parser pass can handle them all
+// (MessageParser::parse_batch). Valid as long as the messages' views are.
+class FramedBatch {
+ public:
+  size_t size() const noexcept { return ranges_.size(); }
+  bool empty() const noexcept { return ranges_.empty(); }
+  FramedMessage operator[](size_t i) const noexcept {
+    const detail::FrameRange r = ranges_[i];
+    return FramedMessage(std::string_view(buffer_ + r.begin, r.end - r.begin), base_offset_ + r.begin);
+  }
+  // From the first byte of the first message to the last byte of the last;
+  // at least `frame_padding` readable bytes follow.
+  std::string_view json() const noexcept {
+    if (ranges_.empty()) return {};
+    return std::string_view(buffer_ + ranges_.front().begin, ranges_.back().end - ranges_.front().begin);
+  }
+  // Offset of json()[0] from the start of the stream.
+  uint64_t stream_offset() const noexcept { return ranges_.empty() ? 0 : base_offset_ + ranges_.front().begin; }
+
+ private:
+  friend class Framer;
+  FramedBatch(const char* buffer, uint64_t base_offset, std::span<const detail::FrameRange> ranges) noexcept
+      : buffer_(buffer), base_offset_(base_offset), ranges_(ranges) {}
+
+  const char* buffer_ = nullptr;
+  uint64_t base_offset_ = 0;
+  std::span<const detail::FrameRange> ranges_;
 };
 
 // A message that is already in a padded string (tests, replay tools). The
@@ -88,6 +127,13 @@ class Framer {
   // Call it until it returns nullopt before the next prepare()/feed().
   Result<std::optional<FramedMessage>> next();
 
+  // Every complete message not yet returned, as one batch, as far as the
+  // batch's json() stays within `max_span_bytes` (a batch always holds at
+  // least one message, whatever its size). Same order, errors and view
+  // lifetime as next(), which it may be mixed with: draining with
+  // next_batch() yields exactly the messages next() would.
+  Result<std::optional<FramedBatch>> next_batch(size_t max_span_bytes = SIZE_MAX);
+
   // At end of stream: Errc::truncated if a message was cut off, the sticky
   // error if the framer failed, success otherwise.
   Result<void> finish() const;
@@ -105,10 +151,7 @@ class Framer {
  private:
   friend struct FramerScan;
 
-  struct Span {
-    size_t begin;
-    size_t end;
-  };
+  using Span = detail::FrameRange;
 
   size_t keep_from() const noexcept;
   void rebase(size_t keep) noexcept;

@@ -16,6 +16,8 @@
 #include <cstddef>
 #include <optional>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 
 namespace fastovsdb {
 
@@ -28,9 +30,44 @@ class MessageParser {
   // The root of the message. Valid until the next parse() on this parser.
   Result<simdjson::dom::element> parse(const FramedMessage& message);
 
+  // Parses every message of `batch` in order and calls
+  // on_message(const FramedMessage&, Result<simdjson::dom::element>) for each;
+  // the element is valid during that call only. Each result, error detail
+  // included, is what parse() would give that message. Several messages share
+  // one simdjson pass (parse_many), which saves its fixed per-parse cost on
+  // streams of small notifications. on_message may return bool: false stops
+  // before the next message.
+  template <class OnMessage>
+  void parse_batch(const FramedBatch& batch, OnMessage&& on_message) {
+    using F = std::remove_reference_t<OnMessage>;
+    // The result is built here, where on_message is inlined, so that its
+    // checks fold away on the success path.
+    auto call = [](void* context, const FramedMessage& m, simdjson::dom::element root, Error* error) {
+      F& f = *static_cast<F*>(context);  // F may be const: it came from &on_message
+      Result<simdjson::dom::element> r = error ? Result<simdjson::dom::element>(std::move(*error))
+                                               : Result<simdjson::dom::element>(root);
+      if constexpr (std::is_void_v<decltype(f(m, std::move(r)))>) {
+        f(m, std::move(r));
+        return true;
+      } else {
+        return static_cast<bool>(f(m, std::move(r)));
+      }
+    };
+    parse_batch(batch, const_cast<void*>(static_cast<const void*>(&on_message)), call);
+  }
+
+  // The largest batch json() worth one parse_batch pass: one that needs no
+  // more parser memory than the largest single message did so far.
+  size_t batch_limit() const noexcept;
+
   const FramerLimits& limits() const noexcept { return limits_; }
 
  private:
+  // `error` is null on success.
+  using BatchCallback = bool (*)(void* context, const FramedMessage&, simdjson::dom::element root, Error* error);
+  void parse_batch(const FramedBatch& batch, void* context, BatchCallback callback);
+  size_t parse_many_prefix(const FramedBatch& batch, void* context, BatchCallback callback, bool& stopped);
+
   size_t simdjson_depth() const noexcept { return limits_.max_depth + 1; }
   Error describe_failure(simdjson::error_code code, const FramedMessage& message) const;
 
