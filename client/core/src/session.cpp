@@ -155,6 +155,10 @@ void Session::Impl::on_disconnected(SteadyTime now, Error reason) {
     return;
   }
   if (!is_connected()) return;
+  // Say so when the peer closed in the middle of a message, and where.
+  if (auto cut = framer.finish(); !cut && !framer.failed()) {
+    reason.detail += "; " + cut.error().detail;
+  }
   lose_connection(now, reason, true);
 }
 
@@ -237,26 +241,29 @@ void Session::Impl::on_bytes_received(size_t n, SteadyTime now) {
   framer.commit(n);
   metrics.bytes_received += n;
   reconnect.activity(now);
+  // The messages that arrived together are parsed in one pass; each is still
+  // handled (and may end the connection) before the next is looked at.
   while (!pending_disconnect) {
-    auto next = framer.next();
-    if (!next) {
-      fail_connection(next.error());
+    auto batch = framer.next_batch(parser.batch_limit());
+    if (!batch) {
+      fail_connection(batch.error());
       break;
     }
-    if (!*next) break;
-    ++metrics.messages_received;
-    const FramedMessage& m = **next;
-    auto root = parser.parse(m);
-    if (!root) {
-      fail_connection(root.error());
-      break;
-    }
-    auto rpc = decode_rpc(*root, m.stream_offset());
-    if (!rpc) {
-      fail_connection(rpc.error());
-      break;
-    }
-    dispatch(*rpc, now);
+    if (!*batch) break;
+    parser.parse_batch(**batch, [&](const FramedMessage& m, Result<simdjson::dom::element> root) {
+      ++metrics.messages_received;
+      if (!root) {
+        fail_connection(root.error());
+        return false;
+      }
+      auto rpc = decode_rpc(*root, m.stream_offset());
+      if (!rpc) {
+        fail_connection(rpc.error());
+        return false;
+      }
+      dispatch(*rpc, now);
+      return !pending_disconnect;
+    });
   }
 }
 
@@ -425,7 +432,21 @@ void Session::on_connect_failed(SteadyTime now, Error reason) {
 void Session::on_disconnected(SteadyTime now, Error reason) {
   impl_->on_disconnected(now, std::move(reason));
 }
-std::span<char> Session::read_buffer(size_t min_bytes) { return impl_->framer.prepare(min_bytes); }
+// Beyond this, buffers sized for one huge message are freed once it is
+// handled: a replica should not keep several times the dump's bytes resident
+// for a buffer that steady-state updates never need. Below it, reusing them
+// saves reallocating and faulting in pages for every message.
+constexpr size_t release_buffers_above = size_t{4} << 20;
+
+void Session::Impl::release_idle_buffers() {
+  if (framer.capacity() > release_buffers_above) framer.shrink();  // no-op unless nothing is buffered
+  if (parser.batch_limit() > release_buffers_above) parser = MessageParser(options.limits);
+}
+
+std::span<char> Session::read_buffer(size_t min_bytes) {
+  impl_->release_idle_buffers();
+  return impl_->framer.prepare(min_bytes);
+}
 void Session::on_bytes_received(size_t n, SteadyTime now) { impl_->on_bytes_received(n, now); }
 void Session::feed(std::string_view bytes, SteadyTime now) {
   if (!impl_->is_connected()) return;

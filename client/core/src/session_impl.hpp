@@ -70,6 +70,10 @@ struct Session::Impl {
   void on_connect_failed(SteadyTime now, Error reason);
   void on_disconnected(SteadyTime now, Error reason);
   void on_bytes_received(size_t n, SteadyTime now);
+  // Gives back the receive buffer and the parser's memory after a huge
+  // message (an initial dump, a resync) once nothing is buffered; run before
+  // each read, when no parsed message is alive.
+  void release_idle_buffers();
   RequestHandle submit(ReqKind kind, std::string method, std::string params,
                        std::optional<Transaction> txn = std::nullopt, std::string lock_name = {});
   int64_t send_internal(ReqKind kind, std::string method, std::string params);
