@@ -42,35 +42,73 @@ SyncClient::SyncClient() : work_(boost::asio::make_work_guard(io_)) {}
 
 Result<std::unique_ptr<SyncClient>> SyncClient::connect(std::string_view remotes, ClientOptions options,
                                                         Duration timeout) {
+  return connect(remotes, std::move(options), timeout, Unreachable::keep_trying);
+}
+
+Result<std::unique_ptr<SyncClient>> SyncClient::connect(std::string_view remotes, ClientOptions options,
+                                                        Duration timeout, Unreachable unreachable) {
   auto parsed = parse_remotes(remotes);
   if (!parsed) return parsed.error();
   options.session.remotes = std::move(*parsed);
+  const size_t remote_count = options.session.remotes.size();
   std::unique_ptr<SyncClient> self(new SyncClient());
   auto client = Client::create(self->io_.get_executor(), std::move(options));
   if (!client) return client.error();
   self->client_.emplace(std::move(*client));
-  // The last reason a connection failed, to say why connect() timed out.
-  auto last_failure = std::make_shared<std::optional<Error>>();
-  self->client_->set_event_handler([last_failure](const SessionEvent& e) {
-    if (auto* f = std::get_if<ConnectFailed>(&e)) *last_failure = f->reason;
-    if (auto* d = std::get_if<Disconnected>(&e)) *last_failure = d->reason;
-    if (auto* r = std::get_if<ServerRejected>(&e)) *last_failure = r->reason;
+  // The last reason a connection failed, to say why connect() timed out;
+  // consecutive transport failures, to give up early. Touched on the strand only.
+  struct Watch {
+    std::optional<Error> last_failure;
+    size_t failures_in_a_row = 0;
+    bool gave_up = false;
+  };
+  auto watch = std::make_shared<Watch>();
+  Waiter<Result<void>> waiter{std::make_shared<std::promise<Result<void>>>(),
+                              std::make_shared<boost::asio::cancellation_signal>()};
+  auto future = waiter.promise->get_future();
+  auto signal = waiter.signal;
+  auto strand = self->client_->get_executor();
+  self->client_->set_event_handler([watch, signal, strand, remote_count, unreachable](const SessionEvent& e) {
+    bool transport_failure = false;
+    if (auto* f = std::get_if<ConnectFailed>(&e)) {
+      watch->last_failure = f->reason;
+      transport_failure = true;
+    }
+    if (auto* d = std::get_if<Disconnected>(&e)) {
+      watch->last_failure = d->reason;
+      transport_failure = true;
+    }
+    if (auto* r = std::get_if<ServerRejected>(&e)) {
+      watch->last_failure = r->reason;
+      watch->failures_in_a_row = 0;
+    }
+    if (std::holds_alternative<ServerAccepted>(e)) watch->failures_in_a_row = 0;
+    if (!transport_failure || unreachable != Unreachable::give_up || watch->gave_up) return;
+    if (++watch->failures_in_a_row < remote_count) return;
+    watch->gave_up = true;
+    // Not from inside the session's event dispatch: posted, like a timeout.
+    boost::asio::post(strand, [signal] { signal->emit(boost::asio::cancellation_type::terminal); });
   });
+  // Waiting before starting, so that a give-up can never come before the
+  // wait it cancels.
+  self->client_->async_wait_connected(std::move(waiter));
   self->client_->start();
   self->thread_ = std::thread([io = &self->io_] { io->run(); });
-  auto r = self->wait_for<Result<void>>("connect", timeout, [&](auto waiter) {
-    self->client_->async_wait_connected(std::move(waiter));
-  });
-  if (!r) {
-    if (r.error().code == Errc::timed_out) {
-      auto why = self->inspect([last_failure](const Session&) { return *last_failure; });
-      std::string detail = "no server accepted within " + std::to_string(timeout.count()) + " ms";
-      if (why) detail += "; last failure: " + why->message();
-      return Error(make_error_code(Errc::timed_out), detail);
-    }
-    return r.error();
+  bool in_time = future.wait_for(timeout) == std::future_status::ready;
+  if (!in_time) boost::asio::post(strand, [signal] { signal->emit(boost::asio::cancellation_type::terminal); });
+  // The canceled wait completes at once; the bound is only a safety net.
+  std::optional<Result<void>> r;
+  if (in_time || future.wait_for(std::chrono::seconds(5)) == std::future_status::ready) r = future.get();
+  if (r && *r) return self;
+  auto [why, gave_up] =
+      self->inspect([watch](const Session&) { return std::make_pair(watch->last_failure, watch->gave_up); });
+  if (gave_up && why) return *why;
+  if (!in_time || !r || r->error().is(fastovsdb::Errc::canceled)) {
+    std::string detail = "no server accepted within " + std::to_string(timeout.count()) + " ms";
+    if (why) detail += "; last failure: " + why->message();
+    return Error(make_error_code(Errc::timed_out), detail);
   }
-  return self;
+  return r->error();
 }
 
 SyncClient::~SyncClient() {

@@ -35,6 +35,18 @@ class SyncClient {
   static Result<std::unique_ptr<SyncClient>> connect(std::string_view remotes, ClientOptions options,
                                                      Duration timeout = std::chrono::seconds(30));
 
+  // What connect() does when it cannot reach the servers.
+  enum class Unreachable : uint8_t {
+    keep_trying,  // retry per the reconnect policy until the timeout
+    // Fail (with that failure's reason) as soon as every remote of the list
+    // has failed to connect, in a row: a command-line tool should not wait
+    // out its timeout for a socket that is not there. A server that is
+    // reached but refused (not the leader, ...) still gets the whole timeout.
+    give_up,
+  };
+  static Result<std::unique_ptr<SyncClient>> connect(std::string_view remotes, ClientOptions options,
+                                                     Duration timeout, Unreachable unreachable);
+
   SyncClient(const SyncClient&) = delete;
   SyncClient& operator=(const SyncClient&) = delete;
   // Stops the client and joins its thread.
