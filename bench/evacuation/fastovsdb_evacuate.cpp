@@ -1,0 +1,157 @@
+// The fastovsdb peer of the evacuation benchmark
+// (bench/evacuation/run_evacuation_bench.sh): evacuates one chassis from every
+// HA_Chassis_Group it is a member of, through ovn::HaManager.
+//
+//   fastovsdb_evacuate REMOTE [--chassis NAME] [--mode cold|warm] [--timeout SECONDS]
+//
+// cold: the timed span is everything a one-shot tool does: connect, sync the
+//       replica (HaManager's tables), plan, commit (HaManager::evacuate also
+//       waits until the replica shows the commit).
+// warm: connect and sync untimed (plus one echo round trip, so the connection
+//       is as used as the floor's), then time HaManager::evacuate alone.
+// Prints one JSON line: mode, seconds (the timed span), connect_sync_seconds,
+// evacuate_seconds, plan_seconds (evacuate call to before-commit hook: wait
+// for sync + planning), commit_seconds (the rest: the transact round trip and
+// the replica catching up), groups_changed, transactions_sent, conflicts,
+// request_bytes (sent during evacuate), cpu_seconds (this process, the timed
+// span). Exit status 0 only if the evacuation committed.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "fastovsdb/core/json_writer.hpp"
+#include "fastovsdb/net/sync_client.hpp"
+#include "fastovsdb/ovn/ha_manager.hpp"
+
+namespace {
+
+using namespace fastovsdb;
+using Clock = std::chrono::steady_clock;
+
+struct Args {
+  std::string remote;
+  std::string chassis = "member-1";
+  bool warm = false;
+  double timeout_s = 600;
+};
+
+[[noreturn]] void usage(const char* why) {
+  if (why) std::fprintf(stderr, "fastovsdb_evacuate: %s\n", why);
+  std::fprintf(stderr, "usage: fastovsdb_evacuate REMOTE [--chassis NAME] [--mode cold|warm] [--timeout SECONDS]\n");
+  std::exit(2);
+}
+
+Args parse_args(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    auto value = [&](const char* what) -> const char* {
+      if (i + 1 >= argc) usage(what);
+      return argv[++i];
+    };
+    if (arg == "--chassis") {
+      a.chassis = value("--chassis needs a value");
+    } else if (arg == "--mode") {
+      std::string_view m = value("--mode needs a value");
+      if (m != "cold" && m != "warm") usage("--mode is cold or warm");
+      a.warm = m == "warm";
+    } else if (arg == "--timeout") {
+      a.timeout_s = std::strtod(value("--timeout needs a value"), nullptr);
+      if (!(a.timeout_s > 0)) usage("--timeout must be positive");
+    } else if (!arg.empty() && arg[0] == '-') {
+      usage("unknown option");
+    } else if (a.remote.empty()) {
+      a.remote = arg;
+    } else {
+      usage("more than one REMOTE");
+    }
+  }
+  if (a.remote.empty()) usage("REMOTE is required");
+  return a;
+}
+
+double cpu_seconds() {
+  rusage r{};
+  getrusage(RUSAGE_SELF, &r);
+  auto tv = [](const timeval& t) { return double(t.tv_sec) + double(t.tv_usec) / 1e6; };
+  return tv(r.ru_utime) + tv(r.ru_stime);
+}
+
+double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+[[noreturn]] void fail(const std::string& what, const Error& e) {
+  std::fprintf(stderr, "fastovsdb_evacuate: %s: %s\n", what.c_str(), e.message().c_str());
+  std::exit(1);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args args = parse_args(argc, argv);
+  auto timeout = std::chrono::milliseconds(static_cast<int64_t>(args.timeout_s * 1000));
+
+  net::ClientOptions options;
+  ovn::configure_nb_session(options.session);
+
+  auto start = Clock::now();
+  double cpu_start = cpu_seconds();
+  auto connected = net::SyncClient::connect(args.remote, std::move(options), timeout);
+  if (!connected) fail("connect", connected.error());
+  net::SyncClient& nb = **connected;
+  nb.set_timeout(timeout);
+  if (auto r = nb.wait_synced(timeout); !r) fail("wait_synced", r.error());
+  auto synced = Clock::now();
+  if (args.warm) {
+    if (auto r = nb.echo(); !r) fail("echo", r.error());
+  }
+
+  ovn::HaManager manager(nb);
+  std::optional<Clock::time_point> before_commit;
+  manager.set_before_commit([&](const ovn::Plan&, int attempt) {
+    if (attempt == 1) before_commit = Clock::now();
+  });
+  ovn::ExecuteOptions exec;
+  exec.timeout = timeout;
+
+  SessionMetrics before = nb.metrics();
+  if (args.warm) {
+    start = Clock::now();
+    cpu_start = cpu_seconds();
+  }
+  auto evacuate_start = Clock::now();
+  auto report = manager.evacuate(ovn::ChassisName(args.chassis), exec);
+  auto end = Clock::now();
+  double cpu = cpu_seconds() - cpu_start;
+  if (!report) fail("evacuate", report.error());
+  SessionMetrics after = nb.metrics();
+
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object();
+  w.key("peer").string("fastovsdb");
+  w.key("mode").string(args.warm ? "warm" : "cold");
+  w.key("seconds").real(seconds(end - start));
+  if (!args.warm) w.key("connect_sync_seconds").real(seconds(synced - start));
+  w.key("evacuate_seconds").real(seconds(end - evacuate_start));
+  if (before_commit) {
+    w.key("plan_seconds").real(seconds(*before_commit - evacuate_start));
+    w.key("commit_seconds").real(seconds(end - *before_commit));
+  }
+  w.key("cpu_seconds").real(cpu);
+  w.key("committed").boolean(report->committed);
+  w.key("groups_changed").integer(static_cast<int64_t>(report->plan.changes.size()));
+  w.key("guards").integer(static_cast<int64_t>(report->plan.guards.size()));
+  w.key("transactions_sent").integer(report->transactions_sent);
+  w.key("conflicts").integer(report->conflicts);
+  w.key("request_bytes").integer(static_cast<int64_t>(after.bytes_sent - before.bytes_sent));
+  w.key("reply_bytes").integer(static_cast<int64_t>(after.bytes_received - before.bytes_received));
+  w.end_object();
+  std::printf("%s\n", out.c_str());
+  std::fflush(stdout);
+  return report->committed ? 0 : 1;
+}
