@@ -81,6 +81,8 @@ class ClientState : public std::enable_shared_from_this<ClientState> {
       case RpcMethod::unlock: h = session_.unlock(a); break;
       case RpcMethod::call: h = session_.call(a, std::move(b)); break;
       case RpcMethod::set_condition: h = session_.set_condition(a, std::move(b)); break;
+      case RpcMethod::cancel_monitor: h = session_.cancel_monitor(); break;
+      case RpcMethod::resume_monitor: h = session_.resume_monitor(); break;
     }
     register_request(h, op_id, std::move(c));
   }

@@ -165,6 +165,16 @@ Result<void> SyncClient::unlock(std::string_view name) {
                                 [&](auto waiter) { client_->async_unlock(name, std::move(waiter)); });
 }
 
+Result<void> SyncClient::cancel_monitor() {
+  return wait_for<Result<void>>("cancel_monitor", timeout_,
+                                [&](auto waiter) { client_->async_cancel_monitor(std::move(waiter)); });
+}
+
+Result<void> SyncClient::resume_monitor() {
+  return wait_for<Result<void>>("resume_monitor", timeout_,
+                                [&](auto waiter) { client_->async_resume_monitor(std::move(waiter)); });
+}
+
 Result<void> SyncClient::wait_synced(Duration timeout) {
   return wait_for<Result<void>>("wait_synced", timeout,
                                 [&](auto waiter) { client_->async_wait_synced(std::move(waiter)); });

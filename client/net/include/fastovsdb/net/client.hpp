@@ -67,7 +67,9 @@ namespace detail {
 // wrap handlers and forward here.
 class ClientState;
 
-enum class RpcMethod : uint8_t { list_dbs, get_schema, echo, lock, steal, unlock, call, set_condition };
+enum class RpcMethod : uint8_t {
+  list_dbs, get_schema, echo, lock, steal, unlock, call, set_condition, cancel_monitor, resume_monitor
+};
 
 Result<std::vector<std::string>> parse_list_dbs(Result<std::string> r);
 Result<DatabaseSchema> parse_get_schema(Result<std::string> r);
@@ -196,6 +198,23 @@ class Client {
   auto async_set_condition(std::string_view table, std::string where_json, Token&& token) {
     return rpc<Result<void>>(detail::RpcMethod::set_condition, std::string(table), std::move(where_json),
                              &detail::ignore_result, std::forward<Token>(token));
+  }
+
+  // Stops the data monitor (monitor_cancel) and completes once the server
+  // confirms: the replica keeps its rows but gets no more updates, and stays
+  // unmonitored across reconnects until async_resume_monitor (see
+  // Session::cancel_monitor).
+  template <class Token>
+  auto async_cancel_monitor(Token&& token) {
+    return rpc<Result<void>>(detail::RpcMethod::cancel_monitor, {}, {}, &detail::ignore_result,
+                             std::forward<Token>(token));
+  }
+  // Monitors again (monitor_cond_since from the replica's last transaction);
+  // completes at once: async_wait_synced tells when the replica is live.
+  template <class Token>
+  auto async_resume_monitor(Token&& token) {
+    return rpc<Result<void>>(detail::RpcMethod::resume_monitor, {}, {}, &detail::ignore_result,
+                             std::forward<Token>(token));
   }
 
   // Completes when the replica holds the full state of the current

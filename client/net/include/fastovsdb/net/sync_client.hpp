@@ -63,6 +63,9 @@ class SyncClient {
   Result<LockResult> lock(std::string_view name);
   Result<LockResult> steal(std::string_view name);
   Result<void> unlock(std::string_view name);
+  // See Client::async_cancel_monitor / async_resume_monitor.
+  Result<void> cancel_monitor();
+  Result<void> resume_monitor();
   Result<void> wait_synced(Duration timeout);
 
   // Runs f(const Replica*) on the client's strand, where no update can
