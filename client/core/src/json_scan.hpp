@@ -140,8 +140,14 @@ struct Avx512Masks {
     // The four whitespace bytes have distinct low nibbles (0x20, 0x09, 0x0a,
     // 0x0d): look each byte's nibble up and compare. Every other table entry
     // is 0, whose low nibble differs from its index; bytes >= 0x80 look up 0.
-    const __m512i table = _mm512_broadcast_i32x4(
-        _mm_setr_epi8(' ', 0, 0, 0, 0, 0, 0, 0, 0, '\t', '\n', 0, 0, '\r', 0, 0));
+    // Loaded rather than broadcast: GCC 12's _mm512_broadcast_i32x4 trips
+    // -Wuninitialized inside its own header once inlined.
+    alignas(64) static constexpr char lanes[64] = {
+        ' ', 0, 0, 0, 0, 0, 0, 0, 0, '\t', '\n', 0, 0, '\r', 0, 0,
+        ' ', 0, 0, 0, 0, 0, 0, 0, 0, '\t', '\n', 0, 0, '\r', 0, 0,
+        ' ', 0, 0, 0, 0, 0, 0, 0, 0, '\t', '\n', 0, 0, '\r', 0, 0,
+        ' ', 0, 0, 0, 0, 0, 0, 0, 0, '\t', '\n', 0, 0, '\r', 0, 0};
+    const __m512i table = _mm512_load_si512(lanes);
     const __m512i v = _mm512_loadu_si512(p);
     return _mm512_cmpeq_epi8_mask(_mm512_shuffle_epi8(table, v), v);
   }
