@@ -550,7 +550,8 @@ RequestHandle Session::set_condition(std::string_view table, std::string where_j
     }
   }
   it->where_json = where_json;
-  const bool monitor_out = impl_->is_connected() && impl_->monitor_requested;
+  const bool monitor_out =
+      impl_->is_connected() && impl_->monitor_requested && impl_->monitor_wanted;
   if (!monitor_out) {
     // The next monitor request carries the new condition.
     RequestHandle h = static_cast<RequestHandle>(impl_->next_id++);
@@ -565,6 +566,38 @@ RequestHandle Session::set_condition(std::string_view table, std::string where_j
   params += "}]}]";
   params.insert(0, "[");
   return impl_->submit(ReqKind::user_rpc, "monitor_cond_change", std::move(params));
+}
+
+RequestHandle Session::cancel_monitor() {
+  auto done_now = [&](Result<std::string> r) {
+    RequestHandle h = static_cast<RequestHandle>(impl_->next_id++);
+    impl_->emit(RpcDone{h, std::move(r)});
+    return h;
+  };
+  if (!impl_->options.replicate) {
+    return done_now(Error(Errc::invalid_argument, "cancel_monitor: the session does not replicate"));
+  }
+  impl_->monitor_wanted = false;
+  if (!impl_->is_connected() || !impl_->monitor_requested) return done_now(std::string("{}"));
+  return impl_->submit(ReqKind::user_monitor_cancel, "monitor_cancel", "[" + impl_->data_monid + "]");
+}
+
+RequestHandle Session::resume_monitor() {
+  RequestHandle h = static_cast<RequestHandle>(impl_->next_id++);
+  if (!impl_->options.replicate) {
+    impl_->emit(RpcDone{h, Error(Errc::invalid_argument,
+                                 "resume_monitor: the session does not replicate")});
+    return h;
+  }
+  impl_->emit(RpcDone{h, std::string("{}")});
+  if (impl_->monitor_wanted) return h;
+  impl_->monitor_wanted = true;
+  if (!impl_->is_connected()) return h;
+  // Without a monitor in place (a cancel still on the wire sends it when
+  // confirmed): ask now.
+  impl_->maybe_request_monitor();
+  if (impl_->monitor_requested && !impl_->synced) impl_->phase = SessionPhase::monitoring;
+  return h;
 }
 
 RequestHandle Session::call(std::string_view method, std::string params_json) {
@@ -601,6 +634,7 @@ bool Session::has_lock(std::string_view name) const noexcept {
   auto it = impl_->locks.find(name);
   return it != impl_->locks.end() && it->second;
 }
+bool Session::monitor_canceled() const noexcept { return !impl_->monitor_wanted; }
 size_t Session::pending_requests() const noexcept { return impl_->user_pending; }
 const SessionMetrics& Session::metrics() const noexcept { return impl_->metrics; }
 const SessionOptions& Session::options() const noexcept { return impl_->options; }

@@ -48,6 +48,12 @@ void Session::Impl::on_notification(const RpcMessage& msg) {
       on_server_update(msg.params.at(1).value_unsafe());
       return;
     }
+    if (monid == data_monid && !monitor_requested) {
+      fail_connection(Error(Errc::protocol_violation,
+                            std::string(m) + " notification for monitor " + monid +
+                                " while none is requested (never, or canceled)"));
+      return;
+    }
     if (monid != data_monid) {
       fail_connection(Error(Errc::protocol_violation,
                             std::string(m) + " notification for unknown monitor " +
@@ -84,7 +90,7 @@ void Session::Impl::on_notification(const RpcMessage& msg) {
       schema_ok = false;
       monitor_requested = false;
       synced = false;
-      phase = SessionPhase::monitoring;
+      phase = monitor_wanted ? SessionPhase::monitoring : SessionPhase::live;
       send_internal(ReqKind::schema, "get_schema", db_params(options.database.value()));
     } else if (monid == server_monid) {
       send_server_monitor();
@@ -107,6 +113,30 @@ void Session::Impl::on_lock_reply(PendingRequest& req, const RpcMessage& msg) {
   if (it == locks.end() || !locked || it->second) return;
   it->second = true;
   emit(LockChanged{it->first, LockEvent::acquired});
+}
+
+void Session::Impl::on_monitor_cancel_reply(PendingRequest& req, const RpcMessage& msg) {
+  if (msg.is_error()) {
+    // No such monitor on the server (a cancel repeated, or one sent before
+    // the monitor was set up again): what the user asked for already holds,
+    // and the state of any monitor requested since must not be touched.
+    if (msg.error_text().find("unknown monitor") != std::string::npos) {
+      complete(req, std::string("{}"));
+    } else {
+      complete(req, server_error(msg, req.method));
+    }
+    return;
+  }
+  // The server sends no update for this monitor any more; the replica stays
+  // as it was, frozen at its last transaction id (still valid for a later
+  // monitor_cond_since).
+  monitor_requested = false;
+  synced = false;
+  phase = SessionPhase::live;
+  complete(req, minify(msg.result));
+  // resume_monitor() came while the cancel was on the wire.
+  maybe_request_monitor();
+  if (monitor_requested) phase = SessionPhase::monitoring;
 }
 
 void Session::Impl::on_response(const RpcMessage& msg) {
@@ -152,6 +182,7 @@ void Session::Impl::on_response(const RpcMessage& msg) {
         complete(req, minify(msg.result));
       }
       return;
+    case ReqKind::user_monitor_cancel: on_monitor_cancel_reply(req, msg); return;
     case ReqKind::relock: on_lock_reply(req, msg); return;
     case ReqKind::server_monitor: on_server_monitor_reply(msg); return;
     case ReqKind::schema: on_schema_reply(msg); return;

@@ -21,6 +21,7 @@ enum class ReqKind : uint8_t {
   user_rpc,
   user_lock,  // lock or steal
   user_unlock,
+  user_monitor_cancel,  // monitor_cancel of the data monitor
   // The session's own requests (dropped with their connection).
   server_monitor,
   db_change_aware,
@@ -99,6 +100,7 @@ struct Session::Impl {
   void on_notification(const RpcMessage& msg);
   void on_response(const RpcMessage& msg);
   void on_lock_reply(PendingRequest& req, const RpcMessage& msg);
+  void on_monitor_cancel_reply(PendingRequest& req, const RpcMessage& msg);
 
   // session_monitor.cpp
   void start_handshake();
@@ -144,10 +146,15 @@ struct Session::Impl {
   bool write_in_flight = false;
   std::vector<int64_t> out_ids;  // requests serialized into `out`
 
+  // False from cancel_monitor() until resume_monitor(): no connection asks
+  // for the data monitor meanwhile, so a reconnect does not undo the cancel.
+  bool monitor_wanted = true;
+
   // The current connection.
   bool watch_server = false;
   bool server_ok = false;
   bool schema_ok = false;
+  // A data monitor was requested on this connection and not canceled since.
   bool monitor_requested = false;
   bool synced = false;
   std::string data_monid;

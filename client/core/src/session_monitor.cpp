@@ -40,7 +40,8 @@ void Session::Impl::start_handshake() {
 void Session::Impl::on_server_accepted() {
   if (server_ok) return;
   server_ok = true;
-  phase = options.replicate && !synced ? SessionPhase::monitoring : SessionPhase::live;
+  phase = options.replicate && monitor_wanted && !synced ? SessionPhase::monitoring
+                                                         : SessionPhase::live;
   emit(ServerAccepted{remote_index()});
   // Locks are per connection on the server: ask again for every lock wanted,
   // unless the user's own request for it is still queued.
@@ -108,7 +109,10 @@ void Session::Impl::on_schema_reply(const RpcMessage& msg) {
 }
 
 void Session::Impl::maybe_request_monitor() {
-  if (!options.replicate || !server_ok || !schema_ok || monitor_requested || !replica) return;
+  if (!options.replicate || !monitor_wanted || !server_ok || !schema_ok || monitor_requested ||
+      !replica) {
+    return;
+  }
   if (phase != SessionPhase::live) phase = SessionPhase::monitoring;
   send_data_monitor(MonitorMethod::cond_since);
 }
@@ -176,6 +180,13 @@ void Session::Impl::send_data_monitor(MonitorMethod method) {
 void Session::Impl::on_data_monitor_reply(PendingRequest& req, const RpcMessage& msg) {
   if (!replica) return;
   if (msg.is_error()) {
+    if (!monitor_wanted) {
+      // Canceled by the user before the server answered: no fallback, no
+      // monitor; the monitor_cancel behind it finds nothing to cancel.
+      monitor_requested = false;
+      phase = SessionPhase::live;
+      return;
+    }
     if (is_unknown_method(msg) && req.monitor_method != MonitorMethod::plain) {
       send_data_monitor(req.monitor_method == MonitorMethod::cond_since ? MonitorMethod::cond
                                                                         : MonitorMethod::plain);

@@ -679,5 +679,142 @@ TEST(Session, MonitoredTableMissingFromSchemaStops) {
   EXPECT_TRUE(std::holds_alternative<WaitAction>(a));
 }
 
+// Syncs through monitor_cond_since found=false at txn t1 with one HA_Chassis
+// row, then an update3 to t2 (priority 11).
+void sync_via_cond_since(Harness& h, const std::string& t1, const std::string& t2) {
+  h.connect();
+  EXPECT_EQ(h.written(), request(1, "get_schema", R"(["OVN_Northbound"])"));
+  h.server(schema_reply(1));
+  EXPECT_EQ(h.written(), cond_since(2, zero_txn));
+  h.server(R"({"id":2,"result":[false,")" + t1 +
+           R"(",{"HA_Chassis":{"2bcfe16a-03b9-4241-b3d7-c40a91800bbb":{"initial":{"chassis_name":"m3","priority":10}}}}],"error":null})");
+  h.server(R"({"id":null,"method":"update3","params":[["monid","OVN_Northbound"],")" + t2 +
+           R"(",{"HA_Chassis":{"2bcfe16a-03b9-4241-b3d7-c40a91800bbb":{"modify":{"priority":11}}}}]})");
+  ASSERT_TRUE(h.session.synced());
+  ASSERT_EQ(h.session.replica()->last_txn_id(), t2);
+}
+
+std::string priority_of_m3(const Session& s) {
+  const ReplicaTable* t = s.replica()->table("HA_Chassis");
+  const Row* row = t->find(*Uuid::parse("2bcfe16a-03b9-4241-b3d7-c40a91800bbb"));
+  return row ? datum_to_json_string((*row)[*t->column_index("priority")]) : "gone";
+}
+
+TEST(Session, CancelMonitorFreezesTheReplicaAcrossReconnectsUntilResumed) {
+  Harness h(Harness::standalone_options());
+  const std::string t1 = "11111111-1111-1111-1111-111111111111";
+  const std::string t2 = "22222222-2222-2222-2222-222222222222";
+  const std::string t3 = "33333333-3333-3333-3333-333333333333";
+  sync_via_cond_since(h, t1, t2);
+  h.events();
+
+  RequestHandle cancel = h.session.cancel_monitor();
+  EXPECT_TRUE(h.session.monitor_canceled());
+  EXPECT_EQ(h.written(), request(3, "monitor_cancel", R"([["monid","OVN_Northbound"]])"));
+  // An update the server sent before it saw the cancel still applies.
+  h.server(R"({"id":null,"method":"update3","params":[["monid","OVN_Northbound"],")" + t3 +
+           R"(",{"HA_Chassis":{"2bcfe16a-03b9-4241-b3d7-c40a91800bbb":{"modify":{"priority":12}}}}]})");
+  EXPECT_TRUE(h.session.synced());
+  h.server(R"({"id":3,"result":{},"error":null})");
+  auto done = h.events_of<RpcDone>();
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].handle, cancel);
+  ASSERT_TRUE(done[0].result);
+  EXPECT_EQ(*done[0].result, "{}");
+  // Frozen, not cleared: rows and the last transaction id stay.
+  EXPECT_FALSE(h.session.synced());
+  EXPECT_EQ(h.session.phase(), SessionPhase::live);
+  EXPECT_EQ(h.session.replica()->row_count(), 1u);
+  EXPECT_EQ(priority_of_m3(h.session), "12");
+  EXPECT_EQ(h.session.replica()->last_txn_id(), t3);
+  EXPECT_EQ(h.session.pending_requests(), 0u);
+
+  // A reconnect does not bring the monitor back.
+  h.session.on_disconnected(h.now, Error(Errc::truncated, "eof"));
+  h.now += 1s;
+  h.connect();
+  EXPECT_EQ(h.written(), request(4, "get_schema", R"(["OVN_Northbound"])"));
+  h.server(schema_reply(4));
+  EXPECT_EQ(h.written(), "");
+  EXPECT_EQ(h.session.phase(), SessionPhase::live);
+  EXPECT_TRUE(h.events_of<Synced>().empty());
+  EXPECT_EQ(h.session.replica()->row_count(), 1u);
+  // Cancelling again with no monitor up completes at once, sending nothing.
+  RequestHandle again = h.session.cancel_monitor();
+  done = h.events_of<RpcDone>();
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].handle, again);
+  EXPECT_EQ(*done[0].result, "{}");
+  EXPECT_EQ(h.written(), "");
+
+  // Resume: monitor_cond_since from the frozen replica's last transaction.
+  RequestHandle resume = h.session.resume_monitor();
+  EXPECT_FALSE(h.session.monitor_canceled());
+  done = h.events_of<RpcDone>();
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].handle, resume);
+  EXPECT_EQ(*done[0].result, "{}");
+  EXPECT_EQ(h.session.phase(), SessionPhase::monitoring);
+  const int64_t mon = static_cast<int64_t>(resume) + 1;
+  EXPECT_EQ(h.written(), cond_since(mon, t3));
+  h.server(R"({"id":)" + std::to_string(mon) + R"(,"result":[true,")" + t3 + R"(",{}],"error":null})");
+  auto synced = h.events_of<Synced>();
+  ASSERT_EQ(synced.size(), 1u);
+  EXPECT_TRUE(synced[0].incremental);
+  EXPECT_TRUE(h.session.synced());
+  EXPECT_EQ(h.session.phase(), SessionPhase::live);
+  h.server(R"({"id":null,"method":"update3","params":[["monid","OVN_Northbound"],")" + t1 +
+           R"(",{"HA_Chassis":{"2bcfe16a-03b9-4241-b3d7-c40a91800bbb":{"modify":{"priority":13}}}}]})");
+  EXPECT_EQ(priority_of_m3(h.session), "13");
+  EXPECT_EQ(h.session.metrics().protocol_errors, 0u);
+}
+
+TEST(Session, ResumeWhileTheCancelIsOnTheWireMonitorsAfterTheReply) {
+  Harness h(Harness::standalone_options());
+  const std::string t1 = "11111111-1111-1111-1111-111111111111";
+  const std::string t2 = "22222222-2222-2222-2222-222222222222";
+  sync_via_cond_since(h, t1, t2);
+  h.session.cancel_monitor();
+  EXPECT_EQ(h.written(), request(3, "monitor_cancel", R"([["monid","OVN_Northbound"]])"));
+  // A second cancel goes out too; the server answers it "unknown monitor",
+  // which is the state asked for.
+  RequestHandle second = h.session.cancel_monitor();
+  EXPECT_EQ(h.written(), request(4, "monitor_cancel", R"([["monid","OVN_Northbound"]])"));
+  RequestHandle resume = h.session.resume_monitor();
+  // The old monitor is still up on the server: the same id cannot be reused yet.
+  EXPECT_EQ(h.written(), "");
+  h.server(R"({"id":3,"result":{},"error":null})");
+  EXPECT_EQ(h.written(), cond_since(static_cast<int64_t>(resume) + 1, t2));
+  EXPECT_EQ(h.session.phase(), SessionPhase::monitoring);
+  h.server(R"({"id":4,"result":null,"error":"unknown monitor"})");
+  auto done = h.events_of<RpcDone>();
+  ASSERT_EQ(done.size(), 3u);
+  EXPECT_EQ(done[2].handle, second);
+  ASSERT_TRUE(done[2].result) << done[2].result.error().message();
+  h.server(R"({"id":)" + std::to_string(resume + 1) + R"(,"result":[true,")" + t2 + R"(",{}],"error":null})");
+  EXPECT_TRUE(h.session.synced());
+  EXPECT_EQ(h.session.replica()->row_count(), 1u);
+  // An update for a monitor that was canceled is a protocol error.
+  h.session.cancel_monitor();
+  h.written();
+  h.server(R"({"id":)" + std::to_string(resume + 2) + R"(,"result":{},"error":null})");
+  h.server(R"({"id":null,"method":"update3","params":[["monid","OVN_Northbound"],")" + t1 + R"(",{}]})");
+  auto a = h.act();
+  ASSERT_TRUE(std::holds_alternative<DisconnectAction>(a));
+  EXPECT_TRUE(std::get<DisconnectAction>(a).reason.is(Errc::protocol_violation));
+}
+
+TEST(Session, CancelMonitorWithoutReplicationIsRefused) {
+  SessionOptions o = Harness::standalone_options();
+  o.replicate = false;
+  Harness h(std::move(o));
+  h.session.cancel_monitor();
+  h.session.resume_monitor();
+  auto done = h.events_of<RpcDone>();
+  ASSERT_EQ(done.size(), 2u);
+  EXPECT_TRUE(done[0].result.error().is(Errc::invalid_argument));
+  EXPECT_TRUE(done[1].result.error().is(Errc::invalid_argument));
+}
+
 }  // namespace
 }  // namespace fastovsdb

@@ -219,7 +219,7 @@ enum class SessionPhase : uint8_t {
   connecting,
   checking_server,  // waiting for _Server.Database and the schema
   monitoring,       // server accepted, initial monitor reply pending
-  live,             // synced (or not replicating): updates flow
+  live,             // synced (or not replicating, or monitor canceled): requests flow
   stopped,
 };
 
@@ -266,6 +266,23 @@ class Session {
   // every row) and, when monitoring with conditions, tells the server
   // (monitor_cond_change). Used again on every reconnect.
   RequestHandle set_condition(std::string_view table, std::string where_json);
+  // Stops the data monitor (RFC 7047 monitor_cancel) and completes with "{}"
+  // once the server confirms: no update reaches the replica after that, and
+  // synced() is false. The replica keeps its rows as they were (frozen, not
+  // cleared). The cancel is remembered: reconnects do not monitor again until
+  // resume_monitor(). Completes at once with "{}" when no monitor is up on the
+  // current connection (disconnected, not yet requested, already canceled);
+  // Errc::invalid_argument when not replicating. If the connection drops
+  // before the reply, the request completes with outcome_unknown but the
+  // cancel still holds.
+  RequestHandle cancel_monitor();
+  // Undoes cancel_monitor(): the data monitor is requested again through the
+  // usual monitor_cond_since path (only the changes since the frozen replica's
+  // last transaction when the server still has them, else a full snapshot
+  // reconciled into the replica), with the current conditions. Completes at
+  // once with "{}" (or invalid_argument when not replicating); a Synced event
+  // follows when the replica is live again.
+  RequestHandle resume_monitor();
   // Any other method: `params_json` must be a JSON array.
   RequestHandle call(std::string_view method, std::string params_json);
   // A request not yet written completes at once with Errc::canceled (true).
@@ -289,6 +306,8 @@ class Session {
   SessionPhase phase() const noexcept;
   size_t current_remote() const noexcept;
   bool has_lock(std::string_view name) const noexcept;
+  // True from cancel_monitor() until resume_monitor().
+  bool monitor_canceled() const noexcept;
   size_t pending_requests() const noexcept;
   const SessionMetrics& metrics() const noexcept;
   const SessionOptions& options() const noexcept;
