@@ -191,7 +191,7 @@ uint64_t hash_single_string(std::string_view s) noexcept {
 }  // namespace
 
 TableIndex::TableIndex(std::vector<size_t> columns, bool unique)
-    : columns_(std::move(columns)), unique_(unique), rows_(16, Hash{this}, Equal{this}) {}
+    : columns_(std::move(columns)), unique_(unique), groups_(16, Hash{this}, Equal{this}) {}
 
 size_t TableIndex::Hash::operator()(const Row* row) const noexcept {
   uint64_t h = 0;
@@ -209,68 +209,148 @@ size_t TableIndex::Hash::operator()(const StringKey& key) const noexcept {
   return static_cast<size_t>(combine(0, hash_single_string(key.text)));
 }
 
-bool TableIndex::Equal::operator()(const Row* a, const Row* b) const noexcept {
+bool TableIndex::Equal::same_key(const Row* a, const Row* b) const noexcept {
+  if (a == b) return true;
   for (size_t c : index->columns_)
     if (!((*a)[c] == (*b)[c])) return false;
   return true;
 }
 
-bool TableIndex::Equal::operator()(const DatumsKey& k, const Row* r) const noexcept {
+bool TableIndex::Equal::operator()(const DatumsKey& k, const Group& g) const noexcept {
   if (k.datums.size() != index->columns_.size()) return false;
+  const Row* r = g.head();
   for (size_t i = 0; i < k.datums.size(); ++i)
     if (!(k.datums[i] == (*r)[index->columns_[i]])) return false;
   return true;
 }
 
-bool TableIndex::Equal::operator()(const StringKey& k, const Row* r) const noexcept {
+bool TableIndex::Equal::operator()(const StringKey& k, const Group& g) const noexcept {
   if (index->columns_.size() != 1) return false;
-  const Datum& d = (*r)[index->columns_[0]];
+  const Datum& d = (*g.head())[index->columns_[0]];
   return d.size() == 1 && !d.is_map() && d.key_type() == AtomicType::string &&
          d.key(0).string() == k.text;
 }
 
+void TableIndex::Many::add(const Row* row) {
+  rows.push_back(row);
+  if (!slot.empty()) {
+    slot.emplace(row, rows.size() - 1);
+  } else if (rows.size() > kScanLimit) {
+    slot.reserve(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) slot.emplace(rows[i], i);
+  }
+}
+
+bool TableIndex::Many::remove(const Row* row) noexcept {
+  size_t i;
+  if (!slot.empty()) {
+    auto it = slot.find(row);
+    if (it == slot.end()) return false;
+    i = it->second;
+    slot.erase(it);
+  } else {
+    auto it = std::find(rows.begin(), rows.end(), row);
+    if (it == rows.end()) return false;
+    i = static_cast<size_t>(it - rows.begin());
+  }
+  if (i + 1 != rows.size()) {
+    rows[i] = rows.back();
+    if (!slot.empty()) slot.find(rows[i])->second = i;
+  }
+  rows.pop_back();
+  // Hysteresis: a set hovering around the limit does not rebuild the map on every change.
+  if (!slot.empty() && rows.size() <= kScanLimit / 2) std::unordered_map<const Row*, size_t>().swap(slot);
+  return true;
+}
+
+bool TableIndex::Many::contains(const Row* row) const noexcept {
+  if (!slot.empty()) {
+    auto it = slot.find(row);
+    return it != slot.end() && it->second < rows.size() && rows[it->second] == row;
+  }
+  return std::find(rows.begin(), rows.end(), row) != rows.end();
+}
+
 const Row* TableIndex::find(std::span<const Datum> key) const {
   if (key.size() != columns_.size()) return nullptr;
-  auto it = rows_.find(DatumsKey{key});
-  return it == rows_.end() ? nullptr : *it;
+  auto it = groups_.find(DatumsKey{key});
+  return it == groups_.end() ? nullptr : it->head();
 }
 
 const Row* TableIndex::find(std::string_view key) const {
-  auto it = rows_.find(StringKey{key});
-  return it == rows_.end() ? nullptr : *it;
+  auto it = groups_.find(StringKey{key});
+  return it == groups_.end() ? nullptr : it->head();
 }
 
+namespace {
+
+template <class Group>
+std::vector<const Row*> rows_of(const Group& g) {
+  if (g.many) return g.many->rows;
+  return {g.one};
+}
+
+}  // namespace
+
 std::vector<const Row*> TableIndex::find_all(std::span<const Datum> key) const {
-  std::vector<const Row*> out;
-  if (key.size() != columns_.size()) return out;
-  auto [first, last] = rows_.equal_range(DatumsKey{key});
-  out.assign(first, last);
-  return out;
+  if (key.size() != columns_.size()) return {};
+  auto it = groups_.find(DatumsKey{key});
+  return it == groups_.end() ? std::vector<const Row*>{} : rows_of(*it);
 }
 
 std::vector<const Row*> TableIndex::find_all(std::string_view key) const {
-  auto [first, last] = rows_.equal_range(StringKey{key});
-  return {first, last};
+  auto it = groups_.find(StringKey{key});
+  return it == groups_.end() ? std::vector<const Row*>{} : rows_of(*it);
+}
+
+void TableIndex::insert(const Row* row) {
+  auto it = groups_.find(row);
+  if (it == groups_.end()) {
+    groups_.emplace(row);
+  } else if (it->many) {
+    it->many->add(row);
+  } else {
+    auto many = std::make_unique<Many>();
+    many->rows = {it->one, row};
+    it->many = std::move(many);
+    it->one = nullptr;
+  }
+  ++size_;
 }
 
 void TableIndex::erase(const Row* row) noexcept {
-  auto [first, last] = rows_.equal_range(row);
-  for (auto it = first; it != last; ++it) {
-    if (*it == row) {
-      rows_.erase(it);
-      return;
-    }
+  auto it = groups_.find(row);
+  if (it == groups_.end()) return;
+  if (!it->many) {
+    if (it->one != row) return;
+    groups_.erase(it);
+    --size_;
+    return;
+  }
+  if (!it->many->remove(row)) return;
+  --size_;
+  if (it->many->rows.size() == 1) {
+    it->one = it->many->rows.front();
+    it->many.reset();
   }
 }
 
 bool TableIndex::contains_exact(const Row* row) const {
-  auto [first, last] = rows_.equal_range(row);
-  return std::find(first, last, row) != last;
+  auto it = groups_.find(row);
+  if (it == groups_.end()) return false;
+  return it->many ? it->many->contains(row) : it->one == row;
 }
 
 size_t TableIndex::memory_usage() const noexcept {
-  // A node holds the next pointer, the row pointer and the cached hash.
-  return sizeof(*this) + rows_.bucket_count() * sizeof(void*) + rows_.size() * 32;
+  // A group node holds the next pointer, the inline row and the Many pointer.
+  size_t bytes = sizeof(*this) + groups_.bucket_count() * sizeof(void*) + groups_.size() * 32;
+  for (const Group& g : groups_) {
+    if (!g.many) continue;
+    // A map node holds the next pointer and the (row, position) pair.
+    bytes += sizeof(Many) + g.many->rows.capacity() * sizeof(const Row*) +
+             g.many->slot.bucket_count() * sizeof(void*) + g.many->slot.size() * 32;
+  }
+  return bytes;
 }
 
 // ---- ReplicaTable ----
@@ -352,9 +432,9 @@ Result<void> ReplicaTable::check_consistency() const {
       if (!idx->contains_exact(&row))
         return Error(Errc::inconsistent_update, where + "row " + row.uuid().to_string() +
                                                     " is missing from an index under its key");
-    for (const Row* entry : idx->rows_)
-      if (rows_.find(entry->uuid()) != entry)
-        return Error(Errc::inconsistent_update, where + "index entry points at a row that is gone");
+    bool stale = false;
+    idx->for_each_entry([&](const Row* entry) { stale = stale || rows_.find(entry->uuid()) != entry; });
+    if (stale) return Error(Errc::inconsistent_update, where + "index entry points at a row that is gone");
   }
   return {};
 }

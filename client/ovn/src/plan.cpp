@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <type_traits>
+#include <unordered_set>
 #include <variant>
 
 #include "fastovsdb/ovn/error.hpp"
@@ -150,11 +151,24 @@ class Builder {
   }
 
  private:
+  // One guard per row: the first one asked for wins, and the list keeps the
+  // order they were asked for in. The set makes the duplicate check O(1): a
+  // scan of the list made planning quadratic in the number of groups.
   void guard(const TableName& table, const Uuid& row, std::vector<std::pair<ColumnName, Datum>> cols) {
-    for (const Guard& g : plan_.guards)
-      if (g.table == table && g.row == row) return;
+    if (!guarded_.insert(GuardKey{table, row}).second) return;
     plan_.guards.push_back(Guard{table, row, std::move(cols)});
   }
+
+  struct GuardKey {
+    TableName table;
+    Uuid row;
+    friend bool operator==(const GuardKey&, const GuardKey&) = default;
+  };
+  struct GuardKeyHash {
+    size_t operator()(const GuardKey& k) const noexcept {
+      return std::hash<Uuid>{}(k.row) ^ (std::hash<TableName>{}(k.table) * 0x9e3779b97f4a7c15ull);
+    }
+  };
 
   static void append(Transaction& out, const Operation& op) {
     std::visit(
@@ -179,6 +193,7 @@ class Builder {
   const NbView& view_;
   Transaction txn_;
   Plan plan_;
+  std::unordered_set<GuardKey, GuardKeyHash> guarded_;
 };
 
 Result<NbView> nb_view(const Replica& nb) { return NbView::of(nb); }

@@ -12,6 +12,7 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -120,7 +121,8 @@ class ColumnSet {
 // A hash index over one or more columns; the key is the full datums of those
 // columns. Schema indexes are unique (the server enforces it; a hostile server
 // that breaks uniqueness cannot corrupt the index, find() then returns one of
-// the rows); extra indexes are not.
+// the rows); extra indexes are not. Erasing one row is O(1) expected however
+// many rows share its key (a non-unique index may put thousands under one).
 class TableIndex {
  public:
   TableIndex(std::vector<size_t> columns, bool unique);
@@ -129,7 +131,7 @@ class TableIndex {
 
   bool unique() const noexcept { return unique_; }
   std::span<const size_t> columns() const noexcept { return columns_; }
-  size_t size() const noexcept { return rows_.size(); }
+  size_t size() const noexcept { return size_; }
 
   // `key` holds one datum per index column, in index column order.
   const Row* find(std::span<const Datum> key) const;
@@ -150,32 +152,68 @@ class TableIndex {
   struct StringKey {
     std::string_view text;
   };
+  // The rows of a key that has several. Small sets are scanned; past
+  // kScanLimit a position map keeps erase O(1) (built lazily, so the common
+  // case of a few duplicates costs one small vector).
+  struct Many {
+    static constexpr size_t kScanLimit = 8;
+    std::vector<const Row*> rows;                   // at least two
+    std::unordered_map<const Row*, size_t> slot;  // row -> its place in rows, or empty
+    void add(const Row* row);
+    bool remove(const Row* row) noexcept;
+    bool contains(const Row* row) const noexcept;
+  };
+  // All the rows under one key. Unique keys (every schema index) keep their
+  // row inline, so they cost one hash node as a plain set of rows would.
+  struct Group {
+    explicit Group(const Row* row) noexcept : one(row) {}
+    mutable const Row* one;  // the row while the key has one, else nullptr
+    mutable std::unique_ptr<Many> many;
+    const Row* head() const noexcept { return many ? many->rows.front() : one; }
+  };
   struct Hash {
     using is_transparent = void;
     const TableIndex* index;
     size_t operator()(const Row* row) const noexcept;
+    size_t operator()(const Group& g) const noexcept { return (*this)(g.head()); }
     size_t operator()(const DatumsKey& key) const noexcept;
     size_t operator()(const StringKey& key) const noexcept;
   };
   struct Equal {
     using is_transparent = void;
     const TableIndex* index;
-    bool operator()(const Row* a, const Row* b) const noexcept;
-    bool operator()(const DatumsKey& k, const Row* r) const noexcept;
-    bool operator()(const Row* r, const DatumsKey& k) const noexcept { return (*this)(k, r); }
-    bool operator()(const StringKey& k, const Row* r) const noexcept;
-    bool operator()(const Row* r, const StringKey& k) const noexcept { return (*this)(k, r); }
+    bool same_key(const Row* a, const Row* b) const noexcept;
+    bool operator()(const Group& a, const Group& b) const noexcept { return same_key(a.head(), b.head()); }
+    bool operator()(const Row* r, const Group& g) const noexcept { return same_key(r, g.head()); }
+    bool operator()(const Group& g, const Row* r) const noexcept { return same_key(r, g.head()); }
+    bool operator()(const DatumsKey& k, const Group& g) const noexcept;
+    bool operator()(const Group& g, const DatumsKey& k) const noexcept { return (*this)(k, g); }
+    bool operator()(const StringKey& k, const Group& g) const noexcept;
+    bool operator()(const Group& g, const StringKey& k) const noexcept { return (*this)(k, g); }
   };
 
-  void insert(const Row* row) { rows_.insert(row); }
+  void insert(const Row* row);
   void erase(const Row* row) noexcept;
-  void clear() noexcept { rows_.clear(); }
+  void clear() noexcept {
+    groups_.clear();
+    size_ = 0;
+  }
   bool contains_exact(const Row* row) const;
   size_t memory_usage() const noexcept;
+  template <class F>
+  void for_each_entry(F&& f) const {
+    for (const Group& g : groups_) {
+      if (g.many)
+        for (const Row* r : g.many->rows) f(r);
+      else
+        f(g.one);
+    }
+  }
 
   std::vector<size_t> columns_;
   bool unique_;
-  std::unordered_multiset<const Row*, Hash, Equal> rows_;
+  size_t size_ = 0;
+  std::unordered_set<Group, Hash, Equal> groups_;
 };
 
 class ReplicaTable {
