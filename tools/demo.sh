@@ -115,11 +115,11 @@ run "$FASTOVSDB" evacuate "$VICTIM" --wait sb
 
 step "the Southbound side, already rewritten by ovn-northd"
 sb_groups
-if sb_groups | grep -q "$VICTIM("; then
+if grep -q "$VICTIM(" <<<"$(sb_groups)"; then
   echo "demo: FAILED: $VICTIM is still in a Southbound HA chassis group" >&2
   exit 1
 fi
-if memberships | grep -q "$VICTIM("; then
+if grep -q "$VICTIM(" <<<"$(memberships)"; then
   echo "demo: FAILED: ovn-nbctl still sees $VICTIM in an HA chassis group" >&2
   exit 1
 fi
@@ -137,7 +137,9 @@ if [ "$AFTER" != "$ORIGINAL" ]; then
   diff <(echo "$ORIGINAL") <(echo "$AFTER") >&2 || true
   exit 1
 fi
-if sb_groups | grep -q "$VICTIM(" ; then :; else
+# grep reads a captured copy: with pipefail, grep -q closing the pipe early
+# would fail the writer and the check.
+if grep -q "$VICTIM(" <<<"$(sb_groups)"; then :; else
   echo "demo: FAILED: $VICTIM did not come back to the Southbound HA chassis groups" >&2
   exit 1
 fi
