@@ -36,7 +36,7 @@ SharedBlob* SharedBlob::make(std::string_view bytes) {
 }
 
 void SharedBlob::release(SharedBlob* b) noexcept {
-  if (--b->refs == 0) {
+  if (b->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
     b->~SharedBlob();
     ::operator delete(b);
   }

@@ -29,7 +29,8 @@ detail::SharedBlob* Interner::intern_uuid(const Uuid& u) {
 
 void Interner::sweep() {
   for (auto it = blobs_.begin(); it != blobs_.end();) {
-    if ((*it)->refs == 1) {
+    // Only the interner holds it, so no other thread can be copying it.
+    if ((*it)->refs.load(std::memory_order_acquire) == 1) {
       // Erase before releasing: the set does not cache hashes, so erase()
       // hashes the blob, which must still be alive.
       detail::SharedBlob* blob = *it;

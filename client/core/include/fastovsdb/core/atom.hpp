@@ -5,6 +5,7 @@
 // transactions, conditions, tests). Inside a Datum an atom is one 64-bit word
 // whose meaning the datum's atomic type gives; strings and uuids live in
 // shared, reference-counted blobs that an Interner can deduplicate.
+#include <atomic>
 #include <cstdint>
 #include <compare>
 #include <optional>
@@ -49,16 +50,18 @@ class Atom {
 namespace detail {
 
 // A reference-counted immutable byte blob (a string, or a uuid's 16 bytes).
-// The count is not atomic: a Datum and its copies belong to one thread at a time.
+// The count is atomic, like std::shared_ptr's: a Datum copied out of a
+// replica (into a plan, a transaction) may be copied or dropped on another
+// thread while the replica's thread keeps applying updates.
 struct SharedBlob {
-  uint32_t refs;
+  std::atomic<uint32_t> refs;
   uint32_t size;
   char* data() noexcept { return reinterpret_cast<char*>(this + 1); }
   const char* data() const noexcept { return reinterpret_cast<const char*>(this + 1); }
   std::string_view view() const noexcept { return {data(), size}; }
 
   static SharedBlob* make(std::string_view bytes);
-  static void retain(SharedBlob* b) noexcept { ++b->refs; }
+  static void retain(SharedBlob* b) noexcept { b->refs.fetch_add(1, std::memory_order_relaxed); }
   static void release(SharedBlob* b) noexcept;
 };
 
