@@ -2,12 +2,17 @@
 // (bench/evacuation/run_evacuation_bench.sh): evacuates one chassis from every
 // HA_Chassis_Group it is a member of, through ovn::HaManager.
 //
-//   fastovsdb_evacuate REMOTE [--chassis NAME] [--mode cold|warm] [--timeout SECONDS]
+//   fastovsdb_evacuate REMOTE [--chassis NAME] [--mode cold|warm] [--action evacuate|restore]
+//                      [--timeout SECONDS]
+//
+// --action restore (bench/cluster/run) times HaManager::restore instead: the
+// chassis back into every group its evacuation recorded, at its old priority.
 //
 // cold: the timed span is everything a one-shot tool does: connect, sync the
-//       replica (HaManager's tables), plan, commit (HaManager::evacuate also
-//       waits until the replica shows the commit).
-// warm: connect and sync untimed (plus one echo round trip, so the connection
+//       replica (HaManager's tables), plan, stop monitoring, commit
+//       (ExecuteOptions::one_shot, as `fastovsdb evacuate` does).
+// warm: a daemon's replica: stays monitored, and HaManager::evacuate waits
+//       until it shows the commit. Connect and sync untimed (plus one echo round trip, so the connection
 //       is as used as the floor's), then time HaManager::evacuate alone.
 // Prints one JSON line: mode, seconds (the timed span), connect_sync_seconds,
 // evacuate_seconds, plan_seconds (evacuate call to before-commit hook: wait
@@ -37,12 +42,14 @@ struct Args {
   std::string remote;
   std::string chassis = "member-1";
   bool warm = false;
+  bool restore = false;
   double timeout_s = 600;
 };
 
 [[noreturn]] void usage(const char* why) {
   if (why) std::fprintf(stderr, "fastovsdb_evacuate: %s\n", why);
-  std::fprintf(stderr, "usage: fastovsdb_evacuate REMOTE [--chassis NAME] [--mode cold|warm] [--timeout SECONDS]\n");
+  std::fprintf(stderr, "usage: fastovsdb_evacuate REMOTE [--chassis NAME] [--mode cold|warm]\n"
+                       "                          [--action evacuate|restore] [--timeout SECONDS]\n");
   std::exit(2);
 }
 
@@ -60,6 +67,10 @@ Args parse_args(int argc, char** argv) {
       std::string_view m = value("--mode needs a value");
       if (m != "cold" && m != "warm") usage("--mode is cold or warm");
       a.warm = m == "warm";
+    } else if (arg == "--action") {
+      std::string_view m = value("--action needs a value");
+      if (m != "evacuate" && m != "restore") usage("--action is evacuate or restore");
+      a.restore = m == "restore";
     } else if (arg == "--timeout") {
       a.timeout_s = std::strtod(value("--timeout needs a value"), nullptr);
       if (!(a.timeout_s > 0)) usage("--timeout must be positive");
@@ -117,6 +128,9 @@ int main(int argc, char** argv) {
   });
   ovn::ExecuteOptions exec;
   exec.timeout = timeout;
+  // Cold is a one-shot tool (like `fastovsdb evacuate`); warm is a daemon
+  // that keeps its replica live, so it pays for the update of its own commit.
+  exec.one_shot = !args.warm;
 
   SessionMetrics before = nb.metrics();
   if (args.warm) {
@@ -124,10 +138,11 @@ int main(int argc, char** argv) {
     cpu_start = cpu_seconds();
   }
   auto evacuate_start = Clock::now();
-  auto report = manager.evacuate(ovn::ChassisName(args.chassis), exec);
+  auto report = args.restore ? manager.restore(ovn::ChassisName(args.chassis), exec)
+                             : manager.evacuate(ovn::ChassisName(args.chassis), exec);
   auto end = Clock::now();
   double cpu = cpu_seconds() - cpu_start;
-  if (!report) fail("evacuate", report.error());
+  if (!report) fail(args.restore ? "restore" : "evacuate", report.error());
   SessionMetrics after = nb.metrics();
 
   std::string out;
@@ -135,6 +150,7 @@ int main(int argc, char** argv) {
   w.begin_object();
   w.key("peer").string("fastovsdb");
   w.key("mode").string(args.warm ? "warm" : "cold");
+  w.key("action").string(args.restore ? "restore" : "evacuate");
   w.key("seconds").real(seconds(end - start));
   if (!args.warm) w.key("connect_sync_seconds").real(seconds(synced - start));
   w.key("evacuate_seconds").real(seconds(end - evacuate_start));

@@ -262,11 +262,11 @@ TEST_F(OvnEvacuationTest, AConcurrentChangeBetweenPlanAndCommitIsRetried) {
   EXPECT_EQ(after["gw1"], (std::map<std::string, int64_t>{{"hv2", 20}, {"hv3", 7}}));
   EXPECT_EQ(after["gw2"], (std::map<std::string, int64_t>{{"hv3", 15}}));
 
-  // A change of what the plan read (gw1's external_ids) before every
+  // A change of what the plan read (gw1's membership) before every
   // attempt: bounded retries, then a clear error.
   int n = 0;
   ha.set_before_commit([&](const Plan&, int) {
-    nbctl({"set", "HA_Chassis_Group", "gw1", "external_ids:other=" + std::to_string(n++)});
+    nbctl({"ha-chassis-group-add-chassis", "gw1", "hv-extra" + std::to_string(n++), "1"});
   });
   ExecuteOptions two;
   two.max_retries = 2;
@@ -275,6 +275,33 @@ TEST_F(OvnEvacuationTest, AConcurrentChangeBetweenPlanAndCommitIsRetried) {
   EXPECT_EQ(restore.error().code, make_error_code(Errc::retries_exhausted));
   EXPECT_NE(restore.error().detail.find("3 transaction(s)"), std::string::npos) << restore.error().detail;
   EXPECT_EQ(membership()["gw1"].count("hv1"), 0u);
+}
+
+// What the CLI does: stop monitoring before the commit. A conflict resumes
+// the monitor to re-read; the next call on the same manager reads afresh.
+TEST_F(OvnEvacuationTest, AOneShotCallStopsMonitoringYetRetriesAndReadsAfresh) {
+  auto nb = connect(remote_, true);
+  HaManager ha(*nb);
+  ha.set_before_commit([&](const Plan&, int attempt) {
+    if (attempt == 1) nbctl({"ha-chassis-group-add-chassis", "gw1", "hv3", "7"});
+  });
+  ExecuteOptions one_shot;
+  one_shot.one_shot = true;
+  auto evac = ha.evacuate(ChassisName("hv1"), one_shot);
+  ASSERT_TRUE(evac) << evac.error().message();
+  EXPECT_TRUE(evac->committed);
+  EXPECT_EQ(evac->conflicts, 1);
+  EXPECT_EQ(evac->transactions_sent, 2);
+  EXPECT_EQ(membership()["gw1"], (std::map<std::string, int64_t>{{"hv2", 20}, {"hv3", 7}}));
+  EXPECT_EQ(membership()["gw2"], (std::map<std::string, int64_t>{{"hv3", 15}}));
+
+  // Made after the evacuation, which this replica (monitor stopped) never saw.
+  ha.set_before_commit({});
+  auto restore = ha.restore(ChassisName("hv1"), one_shot);
+  ASSERT_TRUE(restore) << restore.error().message();
+  EXPECT_TRUE(restore->committed);
+  EXPECT_EQ(membership()["gw1"], (std::map<std::string, int64_t>{{"hv1", 30}, {"hv2", 20}, {"hv3", 7}}));
+  EXPECT_EQ(membership()["gw2"], (std::map<std::string, int64_t>{{"hv1", 10}, {"hv3", 15}}));
 }
 
 TEST_F(OvnEvacuationTest, ChassisMonitorSeesSbChanges) {

@@ -20,6 +20,8 @@ ovn::ExecuteOptions execute_options(const Options& o) {
   e.force = o.force;
   e.wait_sb = o.wait_sb;
   e.timeout = o.timeout;
+  // Every command exits after its one plan: no need to keep the replica live.
+  e.one_shot = true;
   return e;
 }
 

@@ -76,13 +76,23 @@ Result<ExecutionReport> HaManager::execute(const Planner& planner, const Execute
   plan_options.bump_nb_cfg = options.wait_sb;
   ExecutionReport report{Plan{}, false, options.dry_run, 0, 0, 0, std::nullopt};
   const int max_attempts = 1 + std::max(0, options.max_retries);
+  const bool detach = options.one_shot && !options.wait_sb;
   for (int attempt = 1; attempt <= max_attempts; ++attempt) {
+    // A one-shot call left the monitor stopped: read afresh before planning.
+    if (detached_) {
+      if (auto r = nb_.resume_monitor(); !r) return r.error();
+      detached_ = false;
+    }
     if (auto r = nb_.wait_synced(options.timeout); !r) return r.error();
     auto plan = make_plan(planner, plan_options);
     if (!plan) return plan.error();
     report.plan = std::move(*plan);
     if (report.plan.empty() || options.dry_run) return report;
 
+    if (detach) {
+      if (auto r = nb_.cancel_monitor(); !r) return r.error();
+      detached_ = true;
+    }
     if (before_commit_) before_commit_(report.plan, attempt);
     auto result = nb_.transact(*report.plan.transaction);
     ++report.transactions_sent;
@@ -104,11 +114,13 @@ Result<ExecutionReport> HaManager::execute(const Planner& planner, const Execute
                                                    report.plan.subject + ": " + e.message());
       // A guard failed: wait until the replica shows what changed, then re-plan.
       ++report.conflicts;
+      if (detached_) continue;  // resuming the monitor re-reads it all
       const Plan& stale = report.plan;
       wait_for([&](const Replica& nb) { return replica_moved_past(stale, nb); }, options.timeout);
       continue;
     }
     report.committed = true;
+    if (detached_) return report;
     // Callers planning next (e.g. restore right after evacuate) must see the commit.
     const Plan& done = report.plan;
     if (!wait_for([&](const Replica& nb) { return replica_moved_past(done, nb); }, options.timeout))

@@ -117,6 +117,20 @@ class Builder {
            {ColumnName("external_ids"), g.external_ids_datum()}});
   }
 
+  // An evacuation depends on the group's membership only: whether the
+  // chassis is still there and whether others remain.
+  void guard_membership(const HaChassisGroupView& g) {
+    guard(group_table, g.uuid(), {{ColumnName("ha_chassis"), g.ha_chassis_datum()}});
+  }
+
+  // A restore depends on the membership and on its one record.
+  void guard_record(const HaChassisGroupView& g, const std::string& key, std::string_view value) {
+    guard(group_table, g.uuid(), {{ColumnName("ha_chassis"), g.ha_chassis_datum()}},
+          MapEntry{ColumnName("external_ids"), key, std::string(value)});
+  }
+
+  void guard_member_set(MemberSetGuard members) { plan_.member_set = std::move(members); }
+
   void guard_member(const HaChassisView& m) {
     const auto& c = m.columns();
     guard(member_table, m.uuid(),
@@ -140,7 +154,19 @@ class Builder {
           cols.push_back(name);
           row.emplace_back(name, Operand(value));
         }
-        out.wait(g.table, {Condition::row_is(g.row)}, std::move(cols), WaitUntil::equal, {std::move(row)}, 0);
+        std::vector<Condition> where{Condition::row_is(g.row)};
+        if (g.entry)
+          where.push_back(Condition::make(g.entry->column.value(), Function::includes,
+                                          Operand::map({{Atom::string(g.entry->key), Atom::string(g.entry->value)}})));
+        out.wait(g.table, std::move(where), std::move(cols), WaitUntil::equal, {std::move(row)}, 0);
+      }
+      if (const auto& ms = plan_.member_set) {
+        std::vector<TxnRow> rows;
+        rows.reserve(ms->rows.size());
+        for (const auto& [uuid, priority] : ms->rows)
+          rows.push_back({{ColumnName("_uuid"), Operand::uuid(uuid)}, {ColumnName("priority"), Operand::integer(priority)}});
+        out.wait(member_table, {Condition::equals("chassis_name", Operand::string(ms->chassis.value()))},
+                 {ColumnName("_uuid"), ColumnName("priority")}, WaitUntil::equal, std::move(rows), 0);
       }
       for (const Operation& op : txn_.operations()) append(out, op);
       plan_.transaction = std::move(out);
@@ -154,9 +180,10 @@ class Builder {
   // One guard per row: the first one asked for wins, and the list keeps the
   // order they were asked for in. The set makes the duplicate check O(1): a
   // scan of the list made planning quadratic in the number of groups.
-  void guard(const TableName& table, const Uuid& row, std::vector<std::pair<ColumnName, Datum>> cols) {
+  void guard(const TableName& table, const Uuid& row, std::vector<std::pair<ColumnName, Datum>> cols,
+             std::optional<MapEntry> entry = std::nullopt) {
     if (!guarded_.insert(GuardKey{table, row}).second) return;
-    plan_.guards.push_back(Guard{table, row, std::move(cols)});
+    plan_.guards.push_back(Guard{table, row, std::move(cols), std::move(entry)});
   }
 
   struct GuardKey {
@@ -256,12 +283,14 @@ Result<Plan> plan_evacuation(const Replica& nb, const ChassisName& chassis, cons
     if (auto r = b.bump_nb_cfg(); !r) return r.error();
 
   const std::string key = evacuation_record_key(chassis);
+  MemberSetGuard removed_rows{chassis, {}};
+  std::unordered_set<Uuid> seen_rows;
   for (const auto& a : affected) {
-    b.guard_group(a.group);
+    b.guard_membership(a.group);
     std::vector<UuidRef> refs;
     int64_t priority = 0;
     for (const auto& m : a.removed) {
-      b.guard_member(m);
+      if (seen_rows.insert(m.uuid()).second) removed_rows.rows.emplace_back(m.uuid(), m.priority());
       refs.emplace_back(m.uuid());
       // Duplicates of one chassis in one group: all go, the highest priority is kept.
       priority = refs.size() == 1 ? m.priority() : std::max(priority, m.priority());
@@ -275,6 +304,7 @@ Result<Plan> plan_evacuation(const Replica& nb, const ChassisName& chassis, cons
                     Mutation::make("external_ids", Mutator::insert,
                                    Operand::map({{Atom::string(key), Atom::string(std::to_string(priority))}}))});
   }
+  if (!affected.empty()) b.guard_member_set(std::move(removed_rows));
   return b.finish(!affected.empty());
 }
 
@@ -287,6 +317,7 @@ Result<Plan> plan_restore(const Replica& nb, const ChassisName& chassis, const P
   struct Record {
     HaChassisGroupView group;
     int64_t priority;
+    std::string_view text;  // the record as stored, which the guard compares
   };
   std::vector<Record> records;
   for (const HaChassisGroupView& g : view->groups()) {
@@ -297,14 +328,14 @@ Result<Plan> plan_restore(const Replica& nb, const ChassisName& chassis, const P
     if (ec != std::errc() || end != value->data() + value->size() || !check_priority(priority))
       return make_error(Errc::invalid_priority, "group " + g.name().value() + ": external_ids:" + key + "=\"" +
                                                     std::string(*value) + "\" is not a priority in 0..32767");
-    records.push_back({g, priority});
+    records.push_back({g, priority, *value});
   }
   if (!records.empty() && options.bump_nb_cfg)
     if (auto r = b.bump_nb_cfg(); !r) return r.error();
 
   size_t inserted = 0;
   for (const auto& rec : records) {
-    b.guard_group(rec.group);
+    b.guard_record(rec.group, key, rec.text);
     std::vector<Mutation> mutations;
     auto present = view->members_named(rec.group, chassis);
     if (present.empty()) {
@@ -463,6 +494,40 @@ Result<Plan> plan_set_priority(const Replica& nb, const HaChassisGroupName& grou
   return b.finish(true);
 }
 
+namespace {
+
+bool map_holds(const ReplicaTable& table, const Row& row, const MapEntry& entry) {
+  auto index = table.column_index(entry.column.value());
+  if (!index) return false;
+  auto value = datum_map_get(row[*index], entry.key);
+  return value && *value == entry.value;
+}
+
+// The replica's HA_Chassis rows named `guard.chassis` are exactly guard.rows
+// (both lists hold distinct rows, so equal sizes and inclusion suffice).
+bool member_set_holds(const Replica& nb, const MemberSetGuard& guard) {
+  auto view = NbView::of(nb);
+  const ReplicaTable* table = nb.table(member_table.value());
+  if (!view || !table) return false;
+  size_t named = 0;
+  if (const TableIndex* index = table->index("chassis_name")) {
+    named = index->find_all(std::string_view(guard.chassis.value())).size();
+  } else {
+    for (const Row& row : *table) {
+      auto m = view->find_ha_chassis(row.uuid());
+      named += m && m->is(guard.chassis);
+    }
+  }
+  if (named != guard.rows.size()) return false;
+  for (const auto& [uuid, priority] : guard.rows) {
+    auto m = view->find_ha_chassis(uuid);
+    if (!m || !m->is(guard.chassis) || m->priority() != priority) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 bool replica_moved_past(const Plan& plan, const Replica& nb) {
   if (plan.expect_present || plan.expect_absent) {
     auto view = NbView::of(nb);
@@ -479,8 +544,10 @@ bool replica_moved_past(const Plan& plan, const Replica& nb) {
       auto index = table->column_index(name.value());
       if (!index || !((*row)[*index] == value)) return true;
     }
+    if (g.entry && !map_holds(*table, *row, *g.entry)) return true;
   }
-  return plan.guards.empty() && !plan.expect_present && !plan.expect_absent;
+  if (plan.member_set && !member_set_holds(nb, *plan.member_set)) return true;
+  return plan.guards.empty() && !plan.member_set && !plan.expect_present && !plan.expect_absent;
 }
 
 }  // namespace fastovsdb::ovn

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -212,19 +213,62 @@ struct NbModel {
     return true;
   }
 
+  // A wait as ovsdb-server runs it: the distinct projections onto `columns`
+  // of the rows matching `where` must be exactly `rows`. Conditions: == on
+  // any column (including _uuid) and includes on a map, which is all the
+  // planner emits.
   bool wait_holds(const WaitOp& w) const {
-    auto u = uuid_of_where(w.where);
-    if (u.empty()) {  // create-group guard: no group of that name
-      auto name = std::string(w.where.at(0).value.datum()->key(0).string());
-      return group_uuid(name).empty() == w.rows.empty();
-    }
     Replica r = replica();
     const ReplicaTable* t = r.table(w.table.value());
-    if (w.table.value() == "NB_Global") t = r.table("NB_Global");
-    const Row* row = t->find(*Uuid::parse(u));
-    if (!row) return false;
-    for (const auto& [c, v] : w.rows.at(0))
-      if (!((*row)[*t->column_index(c.value())] == *v.datum())) return false;
+    if (!t) throw std::runtime_error("wait on a table the model lacks: " + w.table.value());
+    auto datum_of = [&](const Row& row, const ColumnName& c) -> Datum {
+      if (c.value() == "_uuid") return Datum::scalar(Atom::uuid(row.uuid()));
+      return row[*t->column_index(c.value())];
+    };
+    auto matches = [&](const Row& row) {
+      for (const auto& c : w.where) {
+        const Datum have = datum_of(row, c.column);
+        if (c.function == Function::eq) {
+          if (!(have == *c.value.datum())) return false;
+        } else if (c.function == Function::includes) {
+          // The planner's includes are string-map entries (an evacuation record).
+          const auto* entries = c.value.mixed();
+          if (!entries || !entries->values) throw std::runtime_error("the model evaluates includes on maps only");
+          for (size_t i = 0; i < entries->keys.size(); ++i) {
+            const auto& key = std::get<Atom>(entries->keys[i]).as_string();
+            const auto& value = std::get<Atom>((*entries->values)[i]).as_string();
+            bool found = false;
+            for (size_t j = 0; j < have.size(); ++j)
+              found = found || (have.key(j).string() == key && have.value(j).string() == value);
+            if (!found) return false;
+          }
+        } else {
+          throw std::runtime_error("the model does not evaluate this condition");
+        }
+      }
+      return true;
+    };
+    using Projection = std::vector<Datum>;
+    auto add_distinct = [](std::vector<Projection>& set, Projection p) {
+      if (std::find(set.begin(), set.end(), p) == set.end()) set.push_back(std::move(p));
+    };
+    std::vector<Projection> actual, expected;
+    for (const Row& row : *t) {
+      if (!matches(row)) continue;
+      Projection p;
+      for (const auto& c : w.columns) p.push_back(datum_of(row, c));
+      add_distinct(actual, std::move(p));
+    }
+    for (const auto& er : w.rows) {
+      Projection p;
+      for (const auto& c : w.columns)
+        for (const auto& [name, value] : er)
+          if (name == c) p.push_back(*value.datum());
+      add_distinct(expected, std::move(p));
+    }
+    if (actual.size() != expected.size()) return false;
+    for (const auto& p : actual)
+      if (std::find(expected.begin(), expected.end(), p) == expected.end()) return false;
     return true;
   }
 };

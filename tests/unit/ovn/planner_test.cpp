@@ -59,8 +59,8 @@ TEST_F(EvacuationTest, RemovesTheChassisFromEveryGroupAndTouchesNothingElse) {
   }
   EXPECT_EQ(touched, (std::set<std::string>{"gw-1", "gw-2", "gw-3"}));
   ASSERT_TRUE(plan->transaction->validate(nb.schema())) << plan->transaction->validate(nb.schema()).error().message();
-  // 3 group guards + 3 member guards, one mutate per group.
-  EXPECT_EQ(count_ops(*plan->transaction, OpKind::wait), 6u);
+  // 3 membership guards + 1 guard on every HA_Chassis row named hv1, one mutate per group.
+  EXPECT_EQ(count_ops(*plan->transaction, OpKind::wait), 4u);
   EXPECT_EQ(count_ops(*plan->transaction, OpKind::mutate), 3u);
   EXPECT_EQ(count_ops(*plan->transaction, OpKind::erase), 0u);
 
@@ -209,6 +209,43 @@ TEST_F(EvacuationTest, AConcurrentChangeFailsTheGuards) {
   EXPECT_FALSE(m.execute(*evac->transaction));
 }
 
+TEST_F(EvacuationTest, JoiningAnotherGroupMeanwhileFailsTheGuards) {
+  auto plan = plan_evacuation(m.replica(), ChassisName("hv1"));
+  ASSERT_TRUE(plan);
+  // hv1 joins gw-4 after the plan was made: committing it would leave hv1 there.
+  m.add_member(g4, "hv1", 4);
+  EXPECT_FALSE(m.execute(*plan->transaction));
+  EXPECT_TRUE(replica_moved_past(*plan, m.replica()));
+  auto replan = plan_evacuation(m.replica(), ChassisName("hv1"));
+  ASSERT_TRUE(replan);
+  ASSERT_TRUE(m.execute(*replan->transaction));
+  for (const auto& [group, members] : m.membership()) EXPECT_EQ(members.count("hv1"), 0u) << group;
+}
+
+TEST_F(EvacuationTest, UnrelatedExternalIdsChangesDoNotFailTheGuards) {
+  auto plan = plan_evacuation(m.replica(), ChassisName("hv1"));
+  ASSERT_TRUE(plan);
+  // A CMS stamps its own keys on a group the plan touches.
+  m.groups.at(g1).external_ids["neutron:revision"] = "7";
+  EXPECT_FALSE(replica_moved_past(*plan, m.replica()));
+  ASSERT_TRUE(m.execute(*plan->transaction));
+  EXPECT_EQ(m.external_ids()["gw-1"]["neutron:revision"], "7");
+  EXPECT_EQ(m.external_ids()["gw-1"]["fastovsdb:evacuated:hv1"], "30");
+
+  auto restore = plan_restore(m.replica(), ChassisName("hv1"));
+  ASSERT_TRUE(restore);
+  m.groups.at(g2).external_ids["neutron:revision"] = "8";
+  EXPECT_FALSE(replica_moved_past(*restore, m.replica()));
+  // ...but the record it restores from is guarded.
+  m.groups.at(g1).external_ids["fastovsdb:evacuated:hv1"] = "31";
+  EXPECT_TRUE(replica_moved_past(*restore, m.replica()));
+  EXPECT_FALSE(m.execute(*restore->transaction));
+  auto replan = plan_restore(m.replica(), ChassisName("hv1"));
+  ASSERT_TRUE(replan);
+  ASSERT_TRUE(m.execute(*replan->transaction));
+  EXPECT_EQ(m.membership()["gw-1"].find("hv1")->second, 31);
+}
+
 TEST_F(EvacuationTest, WaitSbBumpsNbCfgUnderAGuard) {
   PlanOptions opts;
   opts.bump_nb_cfg = true;
@@ -222,7 +259,7 @@ TEST_F(EvacuationTest, WaitSbBumpsNbCfgUnderAGuard) {
   ASSERT_TRUE(plan) << plan.error().message();
   ASSERT_EQ(plan->next_nb_cfg, 42);
   ASSERT_TRUE(plan->transaction->validate(nb.schema()));
-  EXPECT_EQ(count_ops(*plan->transaction, OpKind::wait), 7u);
+  EXPECT_EQ(count_ops(*plan->transaction, OpKind::wait), 5u);
   ASSERT_TRUE(m.execute(*plan->transaction));
   EXPECT_EQ(m.nb_cfg, 42);
   // Nothing to do: no bump either (ovn-nbctl does not wait on an unchanged txn).

@@ -42,6 +42,13 @@ struct ExecuteOptions {
   // Like ovn-nbctl --wait=sb: bump nb_cfg in the transaction, then wait
   // until NB_Global.sb_cfg reaches it (ovn-northd has processed the change).
   bool wait_sb = false;
+  // The caller is done with the replica after this call (a one-shot
+  // command): once planned, stop the monitor (monitor_cancel) so the server
+  // does not build an update of our own commit for a replica nobody reads
+  // (at 5,000 groups that doubles the commit's latency), and do not wait for
+  // the replica to show the commit. A retry resumes the monitor to re-read.
+  // Ignored with wait_sb, which must see NB_Global.sb_cfg move.
+  bool one_shot = false;
   // Re-plans after a conflict (so at most 1 + max_retries transactions).
   int max_retries = 5;
   // Bound of each wait: sync, the replica showing a commit, sb_cfg.
@@ -98,6 +105,8 @@ class HaManager {
   net::SyncClient& nb_;
   net::SyncClient* sb_;
   BeforeCommit before_commit_;
+  // A one_shot call stopped the NB monitor; the next call resumes it.
+  bool detached_ = false;
 };
 
 }  // namespace fastovsdb::ovn

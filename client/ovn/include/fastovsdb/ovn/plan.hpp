@@ -61,11 +61,32 @@ struct GroupChange {
   std::string describe() const;
 };
 
-// A column value the plan read and depends on.
+// One entry of a map column: a restore depends on its one evacuation
+// record, not on everything else other tools keep in external_ids.
+struct MapEntry {
+  ColumnName column;
+  std::string key;
+  std::string value;
+};
+
+// What the plan read of one row and depends on: these column values, and
+// optionally one map entry. Only what the plan's correctness needs is
+// guarded, so unrelated writers (say, a CMS stamping external_ids) do not
+// force a retry, and the request stays small.
 struct Guard {
   TableName table;
   Uuid row;
   std::vector<std::pair<ColumnName, Datum>> columns;
+  std::optional<MapEntry> entry;
+};
+
+// The HA_Chassis rows whose chassis_name is `chassis` are exactly `rows`,
+// with these priorities: ONE wait for every member an evacuation removes
+// (instead of one per member), which also fails if the chassis joined
+// another group meanwhile, a change the plan would otherwise miss.
+struct MemberSetGuard {
+  ChassisName chassis;
+  std::vector<std::pair<Uuid, int64_t>> rows;  // (HA_Chassis row, priority), distinct rows
 };
 
 struct Plan {
@@ -83,6 +104,7 @@ struct Plan {
   std::string subject;
   std::vector<GroupChange> changes;
   std::vector<Guard> guards;
+  std::optional<MemberSetGuard> member_set;
   // Things worth knowing that do not stop the plan (forced empty groups, a
   // chassis unknown to the Southbound database, ...).
   std::vector<std::string> warnings;
