@@ -22,9 +22,9 @@
 // does beyond the floor, to tell which part costs what:
 //   record   per group, the external_ids mutations recording the priority
 //            ("fastovsdb:evacuated:<chassis>": delete the key, insert it)
-//   guards   the wait operations (timeout 0) on each group's name,
-//            ha_chassis, external_ids and each removed member's
-//            chassis_name, priority, ahead of the mutates
+//   guards   the wait operations (timeout 0) HaManager sends ahead of
+//            the mutates: one per group on its ha_chassis, and one on
+//            every HA_Chassis row named CHASSIS (their _uuid, priority)
 //   monitor  a monitor of HA_Chassis_Group and HA_Chassis on the same
 //            connection (set up untimed), so the server also builds and
 //            sends the update; the timed span then ends when both the
@@ -199,8 +199,7 @@ std::string_view uuid_of(simdjson::simdjson_result<simdjson::dom::element> pair)
 // (and, per `v`, the record mutations and the guards).
 Prepared prepare(Socket& sock, const std::string& chassis, const Variant& v) {
   const char* member_columns = v.guards ? "[\"_uuid\",\"chassis_name\",\"priority\"]" : "[\"_uuid\"]";
-  const char* group_columns =
-      v.guards ? "[\"_uuid\",\"name\",\"ha_chassis\",\"external_ids\"]" : "[\"_uuid\",\"ha_chassis\"]";
+  const char* group_columns = "[\"_uuid\",\"ha_chassis\"]";
   sock.send_all(
       "{\"id\":\"select\",\"method\":\"transact\",\"params\":[\"OVN_Northbound\","
       "{\"op\":\"select\",\"table\":\"HA_Chassis\",\"where\":[[\"chassis_name\",\"==\"," +
@@ -236,18 +235,8 @@ Prepared prepare(Socket& sock, const std::string& chassis, const Variant& v) {
     const std::string group_uuid(uuid_of(row["_uuid"]));
     if (v.guards) {
       guards += ",{\"op\":\"wait\",\"table\":\"HA_Chassis_Group\",\"where\":[[\"_uuid\",\"==\",[\"uuid\",\"" +
-                group_uuid +
-                "\"]]],\"columns\":[\"name\",\"ha_chassis\",\"external_ids\"],\"until\":\"==\",\"rows\":[{"
-                "\"name\":" + simdjson::minify(row["name"]) + ",\"ha_chassis\":" + simdjson::minify(row["ha_chassis"]) +
-                ",\"external_ids\":" + simdjson::minify(row["external_ids"]) + "}],\"timeout\":0}";
-      for (std::string_view m : hit) {
-        simdjson::dom::element member = members.at(m);
-        guards += ",{\"op\":\"wait\",\"table\":\"HA_Chassis\",\"where\":[[\"_uuid\",\"==\",[\"uuid\",\"" +
-                  std::string(m) + "\"]]],\"columns\":[\"chassis_name\",\"priority\"],\"until\":\"==\",\"rows\":[{"
-                  "\"chassis_name\":" + simdjson::minify(member["chassis_name"]) +
-                  ",\"priority\":" + simdjson::minify(member["priority"]) + "}],\"timeout\":0}";
-        ++p.guards;
-      }
+                group_uuid + "\"]]],\"columns\":[\"ha_chassis\"],\"until\":\"==\",\"rows\":[{\"ha_chassis\":" +
+                simdjson::minify(row["ha_chassis"]) + "}],\"timeout\":0}";
       ++p.guards;
     }
     ops += ",{\"op\":\"mutate\",\"table\":\"HA_Chassis_Group\",\"where\":[[\"_uuid\",\"==\",[\"uuid\",\"";
@@ -269,6 +258,19 @@ Prepared prepare(Socket& sock, const std::string& chassis, const Variant& v) {
     }
     ops += "]}";
     ++p.mutates;
+  }
+  if (v.guards && !members.empty()) {
+    // One wait on every HA_Chassis row named CHASSIS: exactly these, at these priorities.
+    guards += ",{\"op\":\"wait\",\"table\":\"HA_Chassis\",\"where\":[[\"chassis_name\",\"==\"," +
+              json_string(chassis) + "]],\"columns\":[\"_uuid\",\"priority\"],\"until\":\"==\",\"rows\":[";
+    bool first = true;
+    for (const auto& [uuid, member] : members) {
+      guards += std::string(first ? "" : ",") + "{\"_uuid\":[\"uuid\",\"" + std::string(uuid) +
+                "\"],\"priority\":" + simdjson::minify(member["priority"]) + "}";
+      first = false;
+    }
+    guards += "],\"timeout\":0}";
+    ++p.guards;
   }
   p.request = "{\"id\":\"evacuate\",\"method\":\"transact\",\"params\":[\"OVN_Northbound\"" + guards + ops + "]}";
   return p;

@@ -4,7 +4,8 @@
 (Debian python3-openvswitch) evacuates one chassis from every
 HA_Chassis_Group it is a member of.
 
-  python_idl_evacuate.py REMOTE [--chassis NAME] [--schema FILE] [--timeout S]
+  python_idl_evacuate.py REMOTE [--chassis NAME] [--action evacuate|restore]
+                         [--schema FILE] [--timeout S]
 
 Connects to REMOTE, replicates HA_Chassis_Group and HA_Chassis, then commits
 ONE transaction that removes the chassis's HA_Chassis rows from every group
@@ -14,6 +15,10 @@ unreferenced rows) with commit_block(). Prints one JSON object:
    "sync_seconds", "commit_seconds", "cpu_seconds": user+sys of the whole
    process (interpreter start and imports included), "groups_changed",
    "status"}
+With --action restore (bench/cluster/run) the one transaction undoes an
+evacuation recorded the way fastovsdb's HaManager records it: for each group
+whose external_ids has "fastovsdb:evacuated:<chassis>" = "<priority>", a new
+HA_Chassis row (chassis_name, that priority) joins the group and the key goes.
 Exit status 0 only if the commit succeeded.
 """
 import argparse
@@ -52,6 +57,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("remote")
     ap.add_argument("--chassis", default="member-1")
+    ap.add_argument("--action", choices=("evacuate", "restore"), default="evacuate")
     ap.add_argument("--schema", default=DEFAULT_SCHEMA)
     ap.add_argument("--timeout", type=float, default=600)
     args = ap.parse_args()
@@ -69,7 +75,19 @@ def main():
 
     txn = ovs.db.idl.Transaction(idl)
     changed = 0
-    for group in idl.tables["HA_Chassis_Group"].rows.values():
+    record_key = "fastovsdb:evacuated:" + args.chassis
+    for group in list(idl.tables["HA_Chassis_Group"].rows.values()):
+        if args.action == "restore":
+            priority = group.external_ids.get(record_key)
+            if priority is None:
+                continue
+            member = txn.insert(idl.tables["HA_Chassis"])
+            member.chassis_name = args.chassis
+            member.priority = int(priority)
+            group.addvalue("ha_chassis", member)
+            group.delkey("external_ids", record_key)
+            changed += 1
+            continue
         hit = [m for m in group.ha_chassis if m.chassis_name == args.chassis]
         for m in hit:
             group.delvalue("ha_chassis", m)
@@ -79,7 +97,7 @@ def main():
     end = time.monotonic()
     idl.close()
     ok = status in (ovs.db.idl.Transaction.SUCCESS, ovs.db.idl.Transaction.UNCHANGED) and changed > 0
-    json.dump({"peer": "python-idl", "seconds": end - start, "sync_seconds": synced - start,
+    json.dump({"peer": "python-idl", "action": args.action, "seconds": end - start, "sync_seconds": synced - start,
                "commit_seconds": end - synced, "cpu_seconds": cpu_seconds(), "groups_changed": changed,
                "status": status, "error": None if ok else txn.get_error()}, sys.stdout, sort_keys=True)
     print()

@@ -15,12 +15,13 @@
 # ovn-nbctl: no HA_Chassis row named CHASSIS is left (HA_Chassis is not a root
 # table: a row no group references is gone) and every group kept its M-1
 # other members (for (a): the sampled groups, by ha-chassis-group-list).
-#   (a) ovn-nbctl per group   what the cluster manager did, per group: `find
+#   (a) ovn-nbctl per group   bench/evacuation/per_group_nbctl.sh (shared with
+#       bench/cluster/run), what the cluster manager did, per group: `find
 #       HA_Chassis chassis_name=CHASSIS`, `find HA_Chassis_Group name=<g>`
 #       (its ha_chassis), then `ha-chassis-group-remove-chassis <g> CHASSIS`;
 #       timed on --sample groups spread over the full-size database and
 #       scaled to G (mean per group x G): labelled "sampled and scaled".
-#   (b) ovn-nbctl chained     one ovn-nbctl with `-- ha-chassis-group-remove-
+#   (b) ovn-nbctl chained     bench/evacuation/chained_nbctl.sh: one ovn-nbctl with `-- ha-chassis-group-remove-
 #       chassis <g> CHASSIS` for every group (split into as few invocations
 #       as ARG_MAX allows; the table says how many).
 #   (c) python IDL            bench/evacuation/python_idl_evacuate.py
@@ -147,24 +148,6 @@ run() {
   echo "$t0 $t1" > "$RESULTS/$name.wall"
 }
 
-# The cluster manager's per-group sequence on the sampled groups (one line
-# per group: index, start, end), run as one script so GNU time sums its CPU.
-PER_GROUP_SCRIPT='
-set -eu
-chassis=$1; shift
-for i in "$@"; do
-  t0=$EPOCHREALTIME
-  members=$(ovn-nbctl "$NB" --bare --columns=_uuid find HA_Chassis "chassis_name=$chassis")
-  group=$(ovn-nbctl "$NB" --bare --columns=ha_chassis find HA_Chassis_Group "name=lxd-net$i")
-  hit=
-  for m in $members; do
-    case " $group " in *" $m "*) hit=1 ;; esac
-  done
-  if [ -n "$hit" ]; then ovn-nbctl "$NB" ha-chassis-group-remove-chassis "lxd-net$i" "$chassis"; fi
-  echo "$i $t0 $EPOCHREALTIME"
-done
-'
-
 IFS=, read -r -a SIZE_LIST <<< "$SIZES"
 for G in "${SIZE_LIST[@]}"; do
   echo "== $G groups x $MEMBERS members" >&2
@@ -188,7 +171,8 @@ for G in "${SIZE_LIST[@]}"; do
   sample=()
   n=$((SAMPLE < G ? SAMPLE : G))
   for ((k = 0; k < n; k++)); do sample+=($((k * G / n))); done
-  run "$G/a-per-group" bash -c "$PER_GROUP_SCRIPT" per-group "$CHASSIS" "${sample[@]}"
+  # One line per group: index, start, end (one script, so GNU time sums its CPU).
+  run "$G/a-per-group" "$ROOT/bench/evacuation/per_group_nbctl.sh" evacuate "$CHASSIS" "${sample[@]}"
   for i in "${sample[@]}"; do
     # shellcheck disable=SC2046  # one argument per member uuid
     names=$("${NBCTL[@]}" --bare --columns=chassis_name list HA_Chassis \
@@ -200,28 +184,14 @@ for G in "${SIZE_LIST[@]}"; do
   done
 
   # (b): all removals chained, in as few invocations as ARG_MAX allows.
-  arg_max=$(getconf ARG_MAX)
-  env_bytes=$(env | wc -c)
-  per_group=$((3 + 32 + ${#G} + 8 + ${#CHASSIS} + 1 + 4 * 8))
-  chunk=$(((arg_max - env_bytes - 65536) / per_group))
-  invocations=$(((G + chunk - 1) / chunk))
-  echo "$invocations" > "$RESULTS/$G/b-invocations"
-  cat > "$RESULTS/$G/b-chained.sh" <<EOF
-set -eu
-for ((s = 0; s < $G; s += $chunk)); do
-  args=()
-  for ((i = s; i < s + $chunk && i < $G; i++)); do
-    args+=(-- ha-chassis-group-remove-chassis "lxd-net\$i" "$CHASSIS")
-  done
-  ovn-nbctl --db=$REMOTE --timeout=600 "\${args[@]}"
-done
-EOF
   for rep in 1 2 3; do
-    echo "(b) ovn-nbctl chained ($invocations invocation(s)), run $rep..." >&2
+    echo "(b) ovn-nbctl chained, run $rep..." >&2
     reset_server
-    run "$G/b-chained.$rep" bash "$RESULTS/$G/b-chained.sh"
+    run "$G/b-chained.$rep" "$ROOT/bench/evacuation/chained_nbctl.sh" evacuate "$CHASSIS" "$G"
     verify "$G"
   done
+  # chained_nbctl.sh prints how many invocations it took.
+  tail -n 1 "$RESULTS/$G/b-chained.1.out" > "$RESULTS/$G/b-invocations"
 
   for rep in 1 2 3; do
     echo "(c) python IDL, run $rep..." >&2
