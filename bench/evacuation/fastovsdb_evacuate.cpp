@@ -161,7 +161,10 @@ int main(int argc, char** argv) {
   w.key("cpu_seconds").real(cpu);
   w.key("committed").boolean(report->committed);
   w.key("groups_changed").integer(static_cast<int64_t>(report->plan.changes.size()));
-  w.key("guards").integer(static_cast<int64_t>(report->plan.guards.size()));
+  int64_t waits = 0;  // the guards, as sent
+  if (const auto& txn = report->plan.transaction)
+    for (size_t i = 0; i < txn->op_count(); ++i) waits += txn->op_kind(i) == OpKind::wait;
+  w.key("guards").integer(waits);
   w.key("transactions_sent").integer(report->transactions_sent);
   w.key("conflicts").integer(report->conflicts);
   w.key("request_bytes").integer(static_cast<int64_t>(after.bytes_sent - before.bytes_sent));

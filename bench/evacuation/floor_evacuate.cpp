@@ -22,9 +22,10 @@
 // does beyond the floor, to tell which part costs what:
 //   record   per group, the external_ids mutations recording the priority
 //            ("fastovsdb:evacuated:<chassis>": delete the key, insert it)
-//   guards   the wait operations (timeout 0) HaManager sends ahead of
-//            the mutates: one per group on its ha_chassis, and one on
-//            every HA_Chassis row named CHASSIS (their _uuid, priority)
+//   guards   the two wait operations (timeout 0) HaManager sends: one
+//            ahead of the mutates on every HA_Chassis row named CHASSIS
+//            (their _uuid, priority), one after them checking that the
+//            groups with no member are exactly those empty before
 //   monitor  a monitor of HA_Chassis_Group and HA_Chassis on the same
 //            connection (set up untimed), so the server also builds and
 //            sends the update; the timed span then ends when both the
@@ -186,7 +187,8 @@ struct Prepared {
   size_t mutates = 0;
   size_t members = 0;
   size_t groups_seen = 0;
-  size_t guards = 0;
+  size_t guards = 0;           // waits ahead of the mutates
+  size_t trailing_guards = 0;  // waits after them
 };
 
 // ["uuid", "<36 chars>"] -> the 36 chars (simdjson throws on any other shape).
@@ -233,12 +235,6 @@ Prepared prepare(Socket& sock, const std::string& chassis, const Variant& v) {
     }
     if (hit.empty()) continue;
     const std::string group_uuid(uuid_of(row["_uuid"]));
-    if (v.guards) {
-      guards += ",{\"op\":\"wait\",\"table\":\"HA_Chassis_Group\",\"where\":[[\"_uuid\",\"==\",[\"uuid\",\"" +
-                group_uuid + "\"]]],\"columns\":[\"ha_chassis\"],\"until\":\"==\",\"rows\":[{\"ha_chassis\":" +
-                simdjson::minify(row["ha_chassis"]) + "}],\"timeout\":0}";
-      ++p.guards;
-    }
     ops += ",{\"op\":\"mutate\",\"table\":\"HA_Chassis_Group\",\"where\":[[\"_uuid\",\"==\",[\"uuid\",\"";
     ops += group_uuid;
     ops += "\"]]],\"mutations\":[[\"ha_chassis\",\"delete\",";
@@ -259,6 +255,22 @@ Prepared prepare(Socket& sock, const std::string& chassis, const Variant& v) {
     ops += "]}";
     ++p.mutates;
   }
+  std::string empty_after;
+  if (v.guards) {
+    // The groups left with no member are exactly those that had none.
+    empty_after = ",{\"op\":\"wait\",\"table\":\"HA_Chassis_Group\",\"where\":[[\"ha_chassis\",\"==\",[\"set\",[]]]],"
+                  "\"columns\":[\"_uuid\"],\"until\":\"==\",\"rows\":[";
+    bool first = true;
+    for (simdjson::dom::element row : results.at(1)["rows"].get_array()) {
+      simdjson::dom::array datum = row["ha_chassis"].get_array();
+      bool is_empty = std::string_view(datum.at(0).get_string()) == "set" && datum.at(1).get_array().size() == 0;
+      if (!is_empty) continue;
+      empty_after += std::string(first ? "" : ",") + "{\"_uuid\":" + simdjson::minify(row["_uuid"]) + "}";
+      first = false;
+    }
+    empty_after += "],\"timeout\":0}";
+    ++p.trailing_guards;
+  }
   if (v.guards && !members.empty()) {
     // One wait on every HA_Chassis row named CHASSIS: exactly these, at these priorities.
     guards += ",{\"op\":\"wait\",\"table\":\"HA_Chassis\",\"where\":[[\"chassis_name\",\"==\"," +
@@ -272,24 +284,28 @@ Prepared prepare(Socket& sock, const std::string& chassis, const Variant& v) {
     guards += "],\"timeout\":0}";
     ++p.guards;
   }
-  p.request = "{\"id\":\"evacuate\",\"method\":\"transact\",\"params\":[\"OVN_Northbound\"" + guards + ops + "]}";
+  p.request = "{\"id\":\"evacuate\",\"method\":\"transact\",\"params\":[\"OVN_Northbound\"" + guards + ops +
+              empty_after + "]}";
   return p;
 }
 
 // Every mutate must have counted exactly one row, and nothing failed.
-void check_commit(const std::string& reply, size_t guards, size_t mutates) {
+void check_commit(const std::string& reply, const Prepared& p) {
+  const size_t guards = p.guards, mutates = p.mutates;
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   if (parser.parse(reply).get(doc)) die("unparsable commit reply");
   simdjson::dom::array results;
-  if (doc["result"].get_array().get(results) || results.size() != guards + mutates)
+  if (doc["result"].get_array().get(results) || results.size() != guards + mutates + p.trailing_guards)
     die("commit failed: " + reply.substr(0, 300));
   size_t i = 0;
   for (simdjson::dom::element r : results) {
-    if (i++ < guards) {
+    if (i < guards || i >= guards + mutates) {
+      ++i;
       if (r["error"].error() != simdjson::NO_SUCH_FIELD) die("commit failed: " + reply.substr(0, 300));
       continue;
     }
+    ++i;
     int64_t count = 0;
     if (r["count"].get_int64().get(count) || count != 1) die("commit failed: " + reply.substr(0, 300));
   }
@@ -351,7 +367,7 @@ int run(int argc, char** argv) {
   auto send = Clock::now();
   sock.send_all(p.request);
   std::string reply = sock.reply_to("evacuate", v.monitor);
-  check_commit(reply, p.guards, p.mutates);
+  check_commit(reply, p);
   auto end = Clock::now();
   double cpu = cpu_seconds() - cpu_start;
 
@@ -361,7 +377,7 @@ int run(int argc, char** argv) {
       "\"cpu_seconds\":%.6f,\"groups_changed\":%zu,\"groups_seen\":%zu,\"members_removed\":%zu,"
       "\"request_bytes\":%zu,\"reply_bytes\":%zu}\n",
       warm ? "warm" : "cold", v.record ? "record," : "", v.guards ? "guards," : "", v.monitor ? "monitor," : "",
-      p.guards, secs(end - start), secs(prepared - t0), secs(end - send), cpu,
+      p.guards + p.trailing_guards, secs(end - start), secs(prepared - t0), secs(end - send), cpu,
       p.mutates, p.groups_seen, p.members, p.request.size(), reply.size());
   return 0;
 }

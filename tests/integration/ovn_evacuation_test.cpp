@@ -250,8 +250,12 @@ TEST_F(OvnEvacuationTest, AConcurrentChangeBetweenPlanAndCommitIsRetried) {
   int hooks = 0;
   ha.set_before_commit([&](const Plan&, int attempt) {
     ++hooks;
-    // Another client changes gw1 after the plan was made.
-    if (attempt == 1) nbctl({"ha-chassis-group-add-chassis", "gw1", "hv3", "7"});
+    // After the plan was made, another client adds hv3 to gw1 (harmless to
+    // the plan) and changes hv1's priority in gw2 (the plan would record 10).
+    if (attempt == 1) {
+      nbctl({"ha-chassis-group-add-chassis", "gw1", "hv3", "7"});
+      nbctl({"ha-chassis-group-set-chassis-prio", "gw2", "hv1", "11"});
+    }
   });
   auto evac = ha.evacuate(ChassisName("hv1"));
   ASSERT_TRUE(evac) << evac.error().message();
@@ -261,6 +265,8 @@ TEST_F(OvnEvacuationTest, AConcurrentChangeBetweenPlanAndCommitIsRetried) {
   auto after = membership();
   EXPECT_EQ(after["gw1"], (std::map<std::string, int64_t>{{"hv2", 20}, {"hv3", 7}}));
   EXPECT_EQ(after["gw2"], (std::map<std::string, int64_t>{{"hv3", 15}}));
+  EXPECT_NE(group_external_ids("gw2").find("\"fastovsdb:evacuated:hv1\"=\"11\""), std::string::npos)
+      << group_external_ids("gw2");
 
   // A change of what the plan read (gw1's membership) before every
   // attempt: bounded retries, then a clear error.
@@ -283,7 +289,10 @@ TEST_F(OvnEvacuationTest, AOneShotCallStopsMonitoringYetRetriesAndReadsAfresh) {
   auto nb = connect(remote_, true);
   HaManager ha(*nb);
   ha.set_before_commit([&](const Plan&, int attempt) {
-    if (attempt == 1) nbctl({"ha-chassis-group-add-chassis", "gw1", "hv3", "7"});
+    if (attempt == 1) {
+      nbctl({"ha-chassis-group-add-chassis", "gw1", "hv3", "7"});
+      nbctl({"ha-chassis-group-set-chassis-prio", "gw2", "hv1", "11"});
+    }
   });
   ExecuteOptions one_shot;
   one_shot.one_shot = true;
@@ -301,7 +310,25 @@ TEST_F(OvnEvacuationTest, AOneShotCallStopsMonitoringYetRetriesAndReadsAfresh) {
   ASSERT_TRUE(restore) << restore.error().message();
   EXPECT_TRUE(restore->committed);
   EXPECT_EQ(membership()["gw1"], (std::map<std::string, int64_t>{{"hv1", 30}, {"hv2", 20}, {"hv3", 7}}));
+  EXPECT_EQ(membership()["gw2"], (std::map<std::string, int64_t>{{"hv1", 11}, {"hv3", 15}}));
+}
+
+// Another client takes hv2 out of gw1 while hv1's evacuation is planned:
+// committing the plan would leave gw1 with no gateway. The server-side check
+// fails it, and the re-plan refuses, naming gw1; nothing was written.
+TEST_F(OvnEvacuationTest, AConcurrentChangeThatWouldEmptyAGroupIsRefused) {
+  auto nb = connect(remote_, true);
+  HaManager ha(*nb);
+  ha.set_before_commit([&](const Plan&, int attempt) {
+    if (attempt == 1) nbctl({"ha-chassis-group-remove-chassis", "gw1", "hv2"});
+  });
+  auto evac = ha.evacuate(ChassisName("hv1"));
+  ASSERT_FALSE(evac);
+  EXPECT_EQ(evac.error().code, make_error_code(Errc::would_empty_group));
+  EXPECT_NE(evac.error().detail.find("gw1"), std::string::npos) << evac.error().detail;
+  EXPECT_EQ(membership()["gw1"], (std::map<std::string, int64_t>{{"hv1", 30}}));
   EXPECT_EQ(membership()["gw2"], (std::map<std::string, int64_t>{{"hv1", 10}, {"hv3", 15}}));
+  EXPECT_EQ(group_external_ids("gw2"), "{}");
 }
 
 TEST_F(OvnEvacuationTest, ChassisMonitorSeesSbChanges) {

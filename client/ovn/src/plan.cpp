@@ -117,12 +117,6 @@ class Builder {
            {ColumnName("external_ids"), g.external_ids_datum()}});
   }
 
-  // An evacuation depends on the group's membership only: whether the
-  // chassis is still there and whether others remain.
-  void guard_membership(const HaChassisGroupView& g) {
-    guard(group_table, g.uuid(), {{ColumnName("ha_chassis"), g.ha_chassis_datum()}});
-  }
-
   // A restore depends on the membership and on its one record.
   void guard_record(const HaChassisGroupView& g, const std::string& key, std::string_view value) {
     guard(group_table, g.uuid(), {{ColumnName("ha_chassis"), g.ha_chassis_datum()}},
@@ -130,6 +124,7 @@ class Builder {
   }
 
   void guard_member_set(MemberSetGuard members) { plan_.member_set = std::move(members); }
+  void guard_empty_after(EmptyGroupsGuard empty) { plan_.empty_after = std::move(empty); }
 
   void guard_member(const HaChassisView& m) {
     const auto& c = m.columns();
@@ -169,6 +164,13 @@ class Builder {
                  {ColumnName("_uuid"), ColumnName("priority")}, WaitUntil::equal, std::move(rows), 0);
       }
       for (const Operation& op : txn_.operations()) append(out, op);
+      if (const auto& empty = plan_.empty_after) {
+        std::vector<TxnRow> rows;
+        rows.reserve(empty->groups.size());
+        for (const Uuid& g : empty->groups) rows.push_back({{ColumnName("_uuid"), Operand::uuid(g)}});
+        out.wait(group_table, {Condition::equals("ha_chassis", Operand(Datum::empty_set(AtomicType::uuid)))},
+                 {ColumnName("_uuid")}, WaitUntil::equal, std::move(rows), 0);
+      }
       plan_.transaction = std::move(out);
     } else {
       plan_.next_nb_cfg.reset();
@@ -254,7 +256,8 @@ Result<Plan> plan_evacuation(const Replica& nb, const ChassisName& chassis, cons
 
   if (!would_empty.empty()) {
     std::string list;
-    for (const auto& n : would_empty) list += (list.empty() ? "" : ", ") + n;
+    // By position, not by list.empty(): a group may be named "".
+    for (size_t i = 0; i < would_empty.size(); ++i) list += (i ? ", " : "") + would_empty[i];
     if (!options.force)
       return make_error(Errc::would_empty_group, "chassis " + chassis.value() +
                                                      " is the only member of HA chassis group(s) " + list +
@@ -285,8 +288,11 @@ Result<Plan> plan_evacuation(const Replica& nb, const ChassisName& chassis, cons
   const std::string key = evacuation_record_key(chassis);
   MemberSetGuard removed_rows{chassis, {}};
   std::unordered_set<Uuid> seen_rows;
+  EmptyGroupsGuard empty_after;
+  for (const HaChassisGroupView& g : view->groups())
+    if (g.ha_chassis_datum().empty()) empty_after.groups.push_back(g.uuid());
   for (const auto& a : affected) {
-    b.guard_membership(a.group);
+    if (a.remaining == 0) empty_after.groups.push_back(a.group.uuid());
     std::vector<UuidRef> refs;
     int64_t priority = 0;
     for (const auto& m : a.removed) {
@@ -304,7 +310,10 @@ Result<Plan> plan_evacuation(const Replica& nb, const ChassisName& chassis, cons
                     Mutation::make("external_ids", Mutator::insert,
                                    Operand::map({{Atom::string(key), Atom::string(std::to_string(priority))}}))});
   }
-  if (!affected.empty()) b.guard_member_set(std::move(removed_rows));
+  if (!affected.empty()) {
+    b.guard_member_set(std::move(removed_rows));
+    b.guard_empty_after(std::move(empty_after));
+  }
   return b.finish(!affected.empty());
 }
 
@@ -526,6 +535,26 @@ bool member_set_holds(const Replica& nb, const MemberSetGuard& guard) {
   return true;
 }
 
+// The groups that removing guard.rows would leave empty, plus those already
+// empty, are exactly `empty.groups`.
+bool empty_after_holds(const Replica& nb, const EmptyGroupsGuard& empty, const MemberSetGuard& removed) {
+  auto view = NbView::of(nb);
+  if (!view) return false;
+  std::unordered_set<Uuid> gone;
+  for (const auto& [uuid, priority] : removed.rows) gone.insert(uuid);
+  std::unordered_set<Uuid> expected(empty.groups.begin(), empty.groups.end());
+  size_t matched = 0;
+  for (const HaChassisGroupView& g : view->groups()) {
+    const Datum& refs = g.ha_chassis_datum();
+    bool keeps_one = false;
+    for (size_t i = 0; i < refs.size() && !keeps_one; ++i) keeps_one = !gone.count(refs.key(i).uuid());
+    if (keeps_one) continue;
+    if (!expected.count(g.uuid())) return false;
+    ++matched;
+  }
+  return matched == expected.size();
+}
+
 }  // namespace
 
 bool replica_moved_past(const Plan& plan, const Replica& nb) {
@@ -547,6 +576,8 @@ bool replica_moved_past(const Plan& plan, const Replica& nb) {
     if (g.entry && !map_holds(*table, *row, *g.entry)) return true;
   }
   if (plan.member_set && !member_set_holds(nb, *plan.member_set)) return true;
+  if (plan.empty_after && plan.member_set && !empty_after_holds(nb, *plan.empty_after, *plan.member_set))
+    return true;
   return plan.guards.empty() && !plan.member_set && !plan.expect_present && !plan.expect_absent;
 }
 

@@ -59,8 +59,9 @@ TEST_F(EvacuationTest, RemovesTheChassisFromEveryGroupAndTouchesNothingElse) {
   }
   EXPECT_EQ(touched, (std::set<std::string>{"gw-1", "gw-2", "gw-3"}));
   ASSERT_TRUE(plan->transaction->validate(nb.schema())) << plan->transaction->validate(nb.schema()).error().message();
-  // 3 membership guards + 1 guard on every HA_Chassis row named hv1, one mutate per group.
-  EXPECT_EQ(count_ops(*plan->transaction, OpKind::wait), 4u);
+  // One guard on every HA_Chassis row named hv1, one mutate per group, then
+  // one check that no group was left empty.
+  EXPECT_EQ(count_ops(*plan->transaction, OpKind::wait), 2u);
   EXPECT_EQ(count_ops(*plan->transaction, OpKind::mutate), 3u);
   EXPECT_EQ(count_ops(*plan->transaction, OpKind::erase), 0u);
 
@@ -184,29 +185,40 @@ TEST_F(EvacuationTest, DescriptionNamesEveryGroup) {
   EXPECT_EQ(text.find("gw-4"), std::string::npos) << text;
 }
 
-TEST_F(EvacuationTest, AConcurrentChangeFailsTheGuards) {
+TEST_F(EvacuationTest, AConcurrentChangeFailsTheGuardsOnlyWhenItMatters) {
+  const NbModel original = m;
   Replica nb = m.replica();
   auto plan = plan_evacuation(nb, ChassisName("hv1"));
   ASSERT_TRUE(plan);
   EXPECT_FALSE(replica_moved_past(*plan, nb));
-  // Another client adds a member to gw-2 between planning and commit.
-  m.add_member(g2, "hv9", 1);
+
+  // Harmless: another client adds a member to gw-2 meanwhile. The plan still
+  // commits, and keeps hv9.
+  NbModel harmless = original;
+  harmless.add_member(g2, "hv9", 1);
+  EXPECT_FALSE(replica_moved_past(*plan, harmless.replica()));
+  ASSERT_TRUE(harmless.execute(*plan->transaction));
+  EXPECT_EQ(harmless.membership()["gw-2"].count("hv9"), 1u);
+  EXPECT_EQ(harmless.membership()["gw-2"].count("hv1"), 0u);
+
+  // Harmful: hv2 leaves gw-1 meanwhile, so the plan would leave gw-1 with no
+  // gateway. The server-side check fails it; re-planning refuses, naming gw-1.
+  auto& gw1 = m.groups.at(g1).members;
+  std::erase_if(gw1, [&](const std::string& u) { return m.members.at(u).chassis_name == "hv2"; });
+  EXPECT_TRUE(replica_moved_past(*plan, m.replica()));
   EXPECT_FALSE(m.execute(*plan->transaction));
-  Replica now = m.replica();
-  EXPECT_TRUE(replica_moved_past(*plan, now));
-  // Re-planning from the new state works and keeps hv9.
-  auto replan = plan_evacuation(now, ChassisName("hv1"));
-  ASSERT_TRUE(replan);
-  ASSERT_TRUE(m.execute(*replan->transaction));
-  EXPECT_EQ(m.membership()["gw-2"].count("hv9"), 1u);
-  EXPECT_EQ(m.membership()["gw-2"].count("hv1"), 0u);
-  // A priority change of a removed member is also a conflict.
-  auto restore = plan_restore(m.replica(), ChassisName("hv1"));
-  ASSERT_TRUE(m.execute(*restore->transaction));
-  auto evac = plan_evacuation(m.replica(), ChassisName("hv1"));
+  auto replan = plan_evacuation(m.replica(), ChassisName("hv1"));
+  ASSERT_FALSE(replan);
+  EXPECT_EQ(replan.error().code, make_error_code(Errc::would_empty_group));
+  EXPECT_NE(replan.error().detail.find("gw-1"), std::string::npos) << replan.error().detail;
+
+  // A priority change of a removed member is also a conflict: the record
+  // would be wrong.
+  m = original;
   for (auto& [u, mem] : m.members)
     if (mem.chassis_name == "hv1") mem.priority += 1;
-  EXPECT_FALSE(m.execute(*evac->transaction));
+  EXPECT_TRUE(replica_moved_past(*plan, m.replica()));
+  EXPECT_FALSE(m.execute(*plan->transaction));
 }
 
 TEST_F(EvacuationTest, JoiningAnotherGroupMeanwhileFailsTheGuards) {
@@ -259,7 +271,7 @@ TEST_F(EvacuationTest, WaitSbBumpsNbCfgUnderAGuard) {
   ASSERT_TRUE(plan) << plan.error().message();
   ASSERT_EQ(plan->next_nb_cfg, 42);
   ASSERT_TRUE(plan->transaction->validate(nb.schema()));
-  EXPECT_EQ(count_ops(*plan->transaction, OpKind::wait), 5u);
+  EXPECT_EQ(count_ops(*plan->transaction, OpKind::wait), 3u);
   ASSERT_TRUE(m.execute(*plan->transaction));
   EXPECT_EQ(m.nb_cfg, 42);
   // Nothing to do: no bump either (ovn-nbctl does not wait on an unchanged txn).

@@ -89,6 +89,16 @@ struct MemberSetGuard {
   std::vector<std::pair<Uuid, int64_t>> rows;  // (HA_Chassis row, priority), distinct rows
 };
 
+// After the changes, the groups with no member are exactly `groups`: those
+// that had none before, plus any a forced evacuation empties. ONE wait,
+// placed after the mutations so the server checks the outcome: that is the
+// refusal rule itself, so a concurrent removal that would leave a group with
+// no gateway fails the transaction, while harmless concurrent changes (a
+// member added, another one's priority set) do not force a retry.
+struct EmptyGroupsGuard {
+  std::vector<Uuid> groups;
+};
+
 struct Plan {
   enum class Kind : uint8_t {
     evacuate,
@@ -105,6 +115,7 @@ struct Plan {
   std::vector<GroupChange> changes;
   std::vector<Guard> guards;
   std::optional<MemberSetGuard> member_set;
+  std::optional<EmptyGroupsGuard> empty_after;
   // Things worth knowing that do not stop the plan (forced empty groups, a
   // chassis unknown to the Southbound database, ...).
   std::vector<std::string> warnings;
