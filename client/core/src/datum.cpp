@@ -39,7 +39,8 @@ Datum Datum::empty_map(AtomicType key_type, AtomicType value_type) noexcept {
 Datum Datum::scalar(const Atom& atom) {
   DatumBuilder b(atom.type(), std::nullopt);
   b.push_atom(atom);
-  return std::move(b.finish().value());
+  auto built = b.finish();
+  return std::move(*built);
 }
 
 Result<Datum> Datum::set(AtomicType key_type, const std::vector<Atom>& keys) {
@@ -220,7 +221,8 @@ Datum Datum::diff(const Datum& from, const Datum& to) {
       ++j;
     }
   }
-  return std::move(out.finish().value());
+  auto built = out.finish();
+  return std::move(*built);
 }
 
 size_t Datum::heap_bytes() const noexcept {

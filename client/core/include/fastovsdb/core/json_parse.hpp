@@ -23,8 +23,11 @@ namespace fastovsdb {
 
 class MessageParser {
  public:
-  // Uses limits.max_depth as simdjson's depth limit (so the framer and the
-  // parser agree on it).
+  // Uses limits.max_depth as simdjson's depth limit. The Framer enforces the
+  // exact limit on every stream message; this parser alone also accepts ONE
+  // more level when every container there is empty (simdjson 3.0.1 only
+  // fails non-empty containers at its limit, and an exact check would cost
+  // a walk of every message). fuzz_json_differential checks this rule.
   explicit MessageParser(FramerLimits limits = {});
 
   // The root of the message. Valid until the next parse() on this parser.
