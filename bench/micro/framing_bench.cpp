@@ -15,134 +15,21 @@
 //   vs_raw_nocopy    ours minus the measured chunk copy, against RawSimdjson
 //                    (neither copies);
 //   vs_raw_strict    ours (with copy) against RawSimdjson (without).
+// The inputs and our side of the work live in bench_inputs.hpp, shared with
+// json_peers_bench (the same bytes against other JSON libraries).
 #include <benchmark/benchmark.h>
 #include <simdjson.h>
 
-#include <cstdio>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
+#include <cstdlib>
 #include <memory>
-#include <sstream>
-#include <string>
-#include <ctime>
+#include <string_view>
 
-#include "fastovsdb/core/framer.hpp"
-#include "fastovsdb/core/json_parse.hpp"
-#include "fastovsdb/core/jsonrpc.hpp"
+#include "bench_inputs.hpp"
 
 namespace {
 
 using namespace fastovsdb;
-
-constexpr size_t chunk_bytes = 64 * 1024;
-
-std::string fake_uuid(uint64_t n) {
-  char text[40];
-  std::snprintf(text, sizeof text, "%08llx-%04llx-4%03llx-8%03llx-%012llx", static_cast<unsigned long long>(n * 2654435761u) & 0xffffffffull,
-                static_cast<unsigned long long>(n & 0xffff), static_cast<unsigned long long>(n % 0xfff),
-                static_cast<unsigned long long>((n * 7) % 0xfff), static_cast<unsigned long long>(n * 11400714819323198485ull) & 0xffffffffffffull);
-  return text;
-}
-
-// A monitor_cond reply for `rows` Logical_Switch_Port rows, shaped as
-// ovsdb-server sends it.
-std::string synthetic_monitor_reply(size_t rows) {
-  std::string s = R"({"id":3,"result":{"Logical_Switch_Port":{)";
-  for (size_t i = 0; i < rows; ++i) {
-    if (i) s += ',';
-    const std::string n = std::to_string(i);
-    s += '"' + fake_uuid(i) + R"(":{"initial":{"name":"lsp-)" + n + R"(","addresses":"0a:00:00:)" +
-         std::to_string(i % 90 + 10) + R"(:00:01 10.0.)" + std::to_string(i % 250) + "." + std::to_string(i % 200 + 2) +
-         R"(","external_ids":["map",[["neutron:cidrs","10.0.0.5/24"],["neutron:device_owner","compute:nova"],)"
-         R"(["neutron:network_name","neutron-)" + fake_uuid(i / 50) + R"("],["neutron:port_name",""],)"
-         R"(["neutron:project_id","7d1a9a2e6b5f4c3a"],["neutron:revision_number","4"]]],)"
-         R"("options":["map",[["requested-chassis","compute-)" + std::to_string(i % 500) + R"("]]],)"
-         R"("port_security":["set",[]],"dynamic_addresses":["set",[]],"tag":)" + std::to_string(i % 4000 + 1) +
-         R"(,"up":true,"enabled":true,"type":"","parent_name":["set",[]],"ha_chassis_group":["uuid",")" +
-         fake_uuid(i % 20 + 100000) + R"("]}})";
-  }
-  s += R"(}},"error":null})";
-  return s;
-}
-
-std::string notification_stream(size_t count) {
-  std::string s;
-  for (size_t i = 0; i < count; ++i) {
-    s += R"({"id":null,"method":"update2","params":[["monid","OVN_Northbound"],{"HA_Chassis":{")" + fake_uuid(i) +
-         R"(":{"modify":{"priority":)" + std::to_string(i % 32) + "}}}}]}";
-    if (i % 7 == 0) s += '\n';
-  }
-  return s;
-}
-
-std::string read_capture(const char* name) {
-  const std::filesystem::path path = std::filesystem::path(FASTOVSDB_CORPUS_DIR) / "captures" / name;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {};
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-const simdjson::padded_string& large_synthetic() {
-  static const simdjson::padded_string s(synthetic_monitor_reply(40000));
-  return s;
-}
-const simdjson::padded_string& large_capture() {
-  static const simdjson::padded_string s(read_capture("large_monitor_reply.bin"));
-  return s;
-}
-const simdjson::padded_string& small_stream() {
-  static const simdjson::padded_string s(notification_stream(100000));
-  return s;
-}
-
-// Feeds `input` in 64 KiB chunks the way the network loop does and handles
-// every message as Session does: frame only (next()), or frame + parse (+
-// decode) of every batch of messages that arrived together.
-enum class Work { frame, parse, decode };
-
-size_t run_framer(Framer& framer, MessageParser& parser, std::string_view input, Work work) {
-  size_t messages = 0;
-  for (size_t at = 0; at < input.size(); at += chunk_bytes) {
-    const size_t n = std::min(chunk_bytes, input.size() - at);
-    std::span<char> space = framer.prepare(n);
-    std::memcpy(space.data(), input.data() + at, n);
-    framer.commit(n);
-    if (work == Work::frame) {
-      while (true) {
-        auto next = framer.next();
-        if (!next || !*next) break;
-        ++messages;
-        benchmark::DoNotOptimize((*next)->json().data());
-      }
-      continue;
-    }
-    while (true) {
-      auto batch = framer.next_batch(parser.batch_limit());
-      if (!batch || !*batch) break;
-      parser.parse_batch(**batch, [&](const FramedMessage& m, Result<simdjson::dom::element> root) {
-        if (!root) std::abort();
-        ++messages;
-        if (work == Work::decode) {
-          auto rpc = decode_rpc(*root, m.stream_offset());
-          if (!rpc) std::abort();
-          benchmark::DoNotOptimize(rpc->kind);
-        }
-        benchmark::DoNotOptimize(*root);
-      });
-    }
-  }
-  return messages;
-}
-
-// What a socket read costs anyway: 64 KiB copies into a buffer.
-void copy_in_chunks(char* to, std::string_view input) {
-  for (size_t at = 0; at < input.size(); at += chunk_bytes)
-    std::memcpy(to + at, input.data() + at, std::min(chunk_bytes, input.size() - at));
-  benchmark::ClobberMemory();
-}
+using namespace fastovsdb::bench;
 
 // A client of raw simdjson: reads into its own padded buffer (reused, like
 // the framer's), then parses one document or all of them with parse_many.
@@ -183,13 +70,6 @@ class RawClient {
   simdjson::dom::parser parser_;
 };
 
-void report(benchmark::State& state, size_t bytes, size_t messages) {
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes));
-  state.counters["messages/s"] =
-      benchmark::Counter(static_cast<double>(state.iterations() * messages), benchmark::Counter::kIsRate);
-  state.counters["MB"] = static_cast<double>(bytes) / 1e6;
-}
-
 void framed(benchmark::State& state, const simdjson::padded_string& input, Work work) {
   if (input.size() == 0) {
     state.SkipWithError("input not available");
@@ -214,12 +94,6 @@ void raw(benchmark::State& state, const simdjson::padded_string& input, bool cop
   report(state, input.size(), messages);
 }
 
-double thread_seconds() {
-  timespec t{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
-}
-
 // Ours and both baselines in the same iterations; see the top of the file.
 void ratio(benchmark::State& state, const simdjson::padded_string& input, bool many) {
   if (input.size() == 0) {
@@ -232,20 +106,12 @@ void ratio(benchmark::State& state, const simdjson::padded_string& input, bool m
   std::unique_ptr<char[]> scratch(new char[input.size()]);
   double ours = 0, raw_copy = 0, raw_nocopy = 0, copy = 0;
   size_t ours_messages = 0, raw_messages = 0;
-  // Each is timed on its second run in a row: the first run after another
-  // 25 MB working set pays several ms of cache and TLB refill, which would
-  // otherwise land on whichever workload comes next in the rotation.
-  auto timed = [](auto&& work, double& total) {
-    work();
-    const double t0 = thread_seconds();
-    work();
-    total += thread_seconds() - t0;
-  };
+  // Each is timed on its second run in a row (see timed_second_run).
   for (auto _ : state) {
-    timed([&] { ours_messages = run_framer(framer, parser, input, Work::parse); }, ours);
-    timed([&] { raw_messages = client.parse(input, true, many); }, raw_copy);
-    timed([&] { client.parse(input, false, many); }, raw_nocopy);
-    timed([&] { copy_in_chunks(scratch.get(), input); }, copy);
+    timed_second_run([&] { ours_messages = run_framer(framer, parser, input, Work::parse); }, ours);
+    timed_second_run([&] { raw_messages = client.parse(input, true, many); }, raw_copy);
+    timed_second_run([&] { client.parse(input, false, many); }, raw_nocopy);
+    timed_second_run([&] { copy_in_chunks(scratch.get(), input); }, copy);
   }
   if (ours_messages != raw_messages) {
     state.SkipWithError("ours and simdjson saw different message counts");

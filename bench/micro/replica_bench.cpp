@@ -7,41 +7,20 @@
 #include <simdjson.h>
 
 #include <cstdio>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "fastovsdb/core/replica.hpp"
 #include "fastovsdb/core/schema.hpp"
+#include "nb_schema.hpp"
 
 using namespace fastovsdb;
+using fastovsdb::bench::nb_schema;
 
 namespace {
 
 constexpr size_t row_count = 50'000;
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::shared_ptr<const DatabaseSchema> nb_schema() {
-  static auto schema = [] {
-    std::string text = read_text(std::string(FASTOVSDB_CORPUS_DIR) + "/schemas/ovn-nb.ovsschema");
-    if (text.empty()) text = read_text("/usr/share/ovn/ovn-nb.ovsschema");
-    auto s = parse_schema_text(text);
-    if (!s) {
-      std::fprintf(stderr, "replica_bench: no NB schema: %s\n", s.error().message().c_str());
-      std::abort();
-    }
-    return std::make_shared<const DatabaseSchema>(std::move(*s));
-  }();
-  return schema;
-}
 
 std::string uuid_text(uint32_t kind, uint64_t n) {
   char buf[40];

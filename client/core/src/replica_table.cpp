@@ -28,7 +28,12 @@ RowPtr RowAccess::make(const Uuid& uuid, size_t column_count) {
 }
 
 size_t RowSlots::home(const Uuid& uuid) const noexcept {
-  return std::hash<Uuid>{}(uuid) & (slots_.size() - 1);
+  // The high bits of a Fibonacci product, not the hash's low bits:
+  // std::hash<Uuid> assumes random uuids, and uuids that differ only in their
+  // last bytes (sequential ones, hand-made or chosen by a peer) share those
+  // low bits, which piled every row into one probe run (quadratic apply).
+  const uint64_t h = std::hash<Uuid>{}(uuid) * 0x9E3779B97F4A7C15ull;
+  return static_cast<size_t>(h >> (64 - std::countr_zero(slots_.size())));
 }
 
 Row* RowSlots::find(const Uuid& uuid) const noexcept {
