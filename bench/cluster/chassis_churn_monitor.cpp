@@ -33,10 +33,12 @@
 #include "fastovsdb/ovn/chassis_monitor.hpp"
 #include "fastovsdb/ovn/ha_manager.hpp"
 
+#include "../common/bench_tool.hpp"
+
 namespace {
 
 using namespace fastovsdb;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
 
 struct Args {
   std::string remote;
@@ -45,53 +47,31 @@ struct Args {
   double timeout_s = 120;
 };
 
-[[noreturn]] void usage(const char* why) {
-  if (why) std::fprintf(stderr, "chassis_churn_monitor: %s\n", why);
-  std::fprintf(stderr, "usage: chassis_churn_monitor REMOTE --expect N [--stamp-key KEY] [--timeout SECONDS]\n");
-  std::exit(2);
-}
+constexpr const char* kTool = "chassis_churn_monitor";
 
 Args parse_args(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    auto value = [&](const char* what) -> const char* {
-      if (i + 1 >= argc) usage(what);
-      return argv[++i];
-    };
-    if (arg == "--expect") {
-      char* end = nullptr;
-      const char* text = value("--expect needs a value");
-      a.expect = std::strtoull(text, &end, 10);
-      if (end == text || *end != '\0' || a.expect == 0) usage("--expect must be a positive integer");
-    } else if (arg == "--stamp-key") {
-      a.stamp_key = value("--stamp-key needs a value");
-    } else if (arg == "--timeout") {
-      a.timeout_s = std::strtod(value("--timeout needs a value"), nullptr);
-      if (!(a.timeout_s > 0)) usage("--timeout must be positive");
-    } else if (!arg.empty() && arg[0] == '-') {
-      usage("unknown option");
-    } else if (a.remote.empty()) {
-      a.remote = arg;
+  bench::ToolArgs args(kTool,
+                       "usage: chassis_churn_monitor REMOTE --expect N [--stamp-key KEY] [--timeout SECONDS]", argc,
+                       argv);
+  while (args.next()) {
+    if (args.is("--expect")) {
+      a.expect = static_cast<uint64_t>(args.integer(1));
+    } else if (args.is("--stamp-key")) {
+      a.stamp_key = args.value();
+    } else if (args.is("--timeout")) {
+      a.timeout_s = args.positive_seconds();
     } else {
-      usage("more than one REMOTE");
+      a.remote = args.positional();
     }
   }
-  if (a.remote.empty()) usage("REMOTE is required");
-  if (a.expect == 0) usage("--expect is required");
+  if (a.remote.empty()) args.usage("REMOTE is required");
+  if (a.expect == 0) args.usage("--expect is required");
   return a;
 }
 
-rusage usage_now() {
-  rusage r{};
-  getrusage(RUSAGE_SELF, &r);
-  return r;
-}
-
-double cpu_seconds(const rusage& r) {
-  auto tv = [](const timeval& t) { return double(t.tv_sec) + double(t.tv_usec) / 1e6; };
-  return tv(r.ru_utime) + tv(r.ru_stime);
-}
+using bench::cpu_seconds;
+using bench::usage_now;
 
 int64_t realtime_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())

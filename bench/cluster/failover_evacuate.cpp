@@ -34,10 +34,12 @@
 #include "fastovsdb/net/sync_client.hpp"
 #include "fastovsdb/ovn/ha_manager.hpp"
 
+#include "../common/bench_tool.hpp"
+
 namespace {
 
 using namespace fastovsdb;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
 
 struct Args {
   std::string remotes;
@@ -47,52 +49,33 @@ struct Args {
   double timeout_s = 60;
 };
 
-[[noreturn]] void usage(const char* why) {
-  if (why) std::fprintf(stderr, "failover_evacuate: %s\n", why);
-  std::fprintf(stderr,
-               "usage: failover_evacuate REMOTES --kill-pid PID [--chassis NAME] [--kill-delay-ms MS]"
-               " [--timeout SECONDS]\n");
-  std::exit(2);
-}
-
-long parse_long(const char* text, const char* what, long min) {
-  char* end = nullptr;
-  long v = std::strtol(text, &end, 10);
-  if (end == text || *end != '\0' || v < min) usage(what);
-  return v;
-}
+constexpr const char* kTool = "failover_evacuate";
 
 Args parse_args(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    auto value = [&](const char* what) -> const char* {
-      if (i + 1 >= argc) usage(what);
-      return argv[++i];
-    };
-    if (arg == "--chassis") {
-      a.chassis = value("--chassis needs a value");
-    } else if (arg == "--kill-pid") {
-      a.kill_pid = parse_long(value("--kill-pid needs a value"), "--kill-pid must be a process id", 2);
-    } else if (arg == "--kill-delay-ms") {
-      a.kill_delay_ms = parse_long(value("--kill-delay-ms needs a value"), "--kill-delay-ms must be >= 0", 0);
-    } else if (arg == "--timeout") {
-      a.timeout_s = std::strtod(value("--timeout needs a value"), nullptr);
-      if (!(a.timeout_s > 0)) usage("--timeout must be positive");
-    } else if (!arg.empty() && arg[0] == '-') {
-      usage("unknown option");
-    } else if (a.remotes.empty()) {
-      a.remotes = arg;
+  bench::ToolArgs args(kTool,
+                       "usage: failover_evacuate REMOTES --kill-pid PID [--chassis NAME] [--kill-delay-ms MS]"
+                       " [--timeout SECONDS]",
+                       argc, argv);
+  while (args.next()) {
+    if (args.is("--chassis")) {
+      a.chassis = args.value();
+    } else if (args.is("--kill-pid")) {
+      a.kill_pid = args.integer(2);
+    } else if (args.is("--kill-delay-ms")) {
+      a.kill_delay_ms = args.integer(0);
+    } else if (args.is("--timeout")) {
+      a.timeout_s = args.positive_seconds();
     } else {
-      usage("more than one REMOTES argument (give one comma-separated list)");
+      a.remotes = args.positional();  // one comma-separated list
     }
   }
-  if (a.remotes.empty()) usage("REMOTES is required");
-  if (a.kill_pid == 0) usage("--kill-pid is required");
+  if (a.remotes.empty()) args.usage("REMOTES is required");
+  if (a.kill_pid == 0) args.usage("--kill-pid is required");
   return a;
 }
 
-double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+using bench::seconds;
 
 }  // namespace
 

@@ -33,10 +33,12 @@
 #include "fastovsdb/net/sync_client.hpp"
 #include "fastovsdb/ovn/ha_manager.hpp"
 
+#include "../common/bench_tool.hpp"
+
 namespace {
 
 using namespace fastovsdb;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
 
 struct Args {
   std::string remote;
@@ -46,59 +48,35 @@ struct Args {
   double timeout_s = 600;
 };
 
-[[noreturn]] void usage(const char* why) {
-  if (why) std::fprintf(stderr, "fastovsdb_evacuate: %s\n", why);
-  std::fprintf(stderr, "usage: fastovsdb_evacuate REMOTE [--chassis NAME] [--mode cold|warm]\n"
-                       "                          [--action evacuate|restore] [--timeout SECONDS]\n");
-  std::exit(2);
-}
+constexpr const char* kTool = "fastovsdb_evacuate";
 
 Args parse_args(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    auto value = [&](const char* what) -> const char* {
-      if (i + 1 >= argc) usage(what);
-      return argv[++i];
-    };
-    if (arg == "--chassis") {
-      a.chassis = value("--chassis needs a value");
-    } else if (arg == "--mode") {
-      std::string_view m = value("--mode needs a value");
-      if (m != "cold" && m != "warm") usage("--mode is cold or warm");
-      a.warm = m == "warm";
-    } else if (arg == "--action") {
-      std::string_view m = value("--action needs a value");
-      if (m != "evacuate" && m != "restore") usage("--action is evacuate or restore");
-      a.restore = m == "restore";
-    } else if (arg == "--timeout") {
-      a.timeout_s = std::strtod(value("--timeout needs a value"), nullptr);
-      if (!(a.timeout_s > 0)) usage("--timeout must be positive");
-    } else if (!arg.empty() && arg[0] == '-') {
-      usage("unknown option");
-    } else if (a.remote.empty()) {
-      a.remote = arg;
+  bench::ToolArgs args(kTool,
+                       "usage: fastovsdb_evacuate REMOTE [--chassis NAME] [--mode cold|warm]\n"
+                       "                          [--action evacuate|restore] [--timeout SECONDS]",
+                       argc, argv);
+  while (args.next()) {
+    if (args.is("--chassis")) {
+      a.chassis = args.value();
+    } else if (args.is("--mode")) {
+      a.warm = args.one_of({"cold", "warm"}) == "warm";
+    } else if (args.is("--action")) {
+      a.restore = args.one_of({"evacuate", "restore"}) == "restore";
+    } else if (args.is("--timeout")) {
+      a.timeout_s = args.positive_seconds();
     } else {
-      usage("more than one REMOTE");
+      a.remote = args.positional();
     }
   }
-  if (a.remote.empty()) usage("REMOTE is required");
+  if (a.remote.empty()) args.usage("REMOTE is required");
   return a;
 }
 
-double cpu_seconds() {
-  rusage r{};
-  getrusage(RUSAGE_SELF, &r);
-  auto tv = [](const timeval& t) { return double(t.tv_sec) + double(t.tv_usec) / 1e6; };
-  return tv(r.ru_utime) + tv(r.ru_stime);
-}
+using bench::cpu_seconds;
+using bench::seconds;
 
-double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
-
-[[noreturn]] void fail(const std::string& what, const Error& e) {
-  std::fprintf(stderr, "fastovsdb_evacuate: %s: %s\n", what.c_str(), e.message().c_str());
-  std::exit(1);
-}
+[[noreturn]] void fail(const std::string& what, const Error& e) { bench::fail(kTool, what, e); }
 
 }  // namespace
 

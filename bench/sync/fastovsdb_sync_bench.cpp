@@ -52,10 +52,12 @@
 #include "fastovsdb/net/client.hpp"
 #include "fastovsdb/net/sync_client.hpp"
 
+#include "../common/bench_tool.hpp"
+
 namespace {
 
 using namespace fastovsdb;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
 
 struct Args {
   std::string remote;
@@ -68,63 +70,42 @@ struct Args {
   bool update = false;
 };
 
-[[noreturn]] void usage(const char* why) {
-  if (why) std::fprintf(stderr, "fastovsdb_sync_bench: %s\n", why);
-  std::fprintf(stderr,
-               "usage: fastovsdb_sync_bench REMOTE [--db NAME] [--tables T,..] [--no-leader-only]\n"
-               "                            [--timeout SECONDS] [--transact N [--window W] [--op insert|update]]\n");
-  std::exit(2);
-}
-
-uint64_t parse_count(const char* text, const char* what) {
-  char* end = nullptr;
-  unsigned long long v = std::strtoull(text, &end, 10);
-  if (!end || *end != '\0' || end == text) usage(what);
-  return v;
-}
+constexpr const char* kTool = "fastovsdb_sync_bench";
 
 Args parse_args(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    auto value = [&](const char* what) -> const char* {
-      if (i + 1 >= argc) usage(what);
-      return argv[++i];
-    };
-    if (arg == "--db") {
-      a.db = value("--db needs a value");
-    } else if (arg == "--tables") {
-      std::string_view list = value("--tables needs a value");
+  bench::ToolArgs args(kTool,
+                       "usage: fastovsdb_sync_bench REMOTE [--db NAME] [--tables T,..] [--no-leader-only]\n"
+                       "                            [--timeout SECONDS] [--transact N [--window W] [--op insert|update]]",
+                       argc, argv);
+  while (args.next()) {
+    if (args.is("--db")) {
+      a.db = args.value();
+    } else if (args.is("--tables")) {
+      std::string_view list = args.value();
       while (!list.empty()) {
         auto comma = list.find(',');
         auto t = list.substr(0, comma);
         if (!t.empty()) a.tables.emplace_back(t);
         list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
       }
-    } else if (arg == "--no-leader-only") {
+    } else if (args.is("--no-leader-only")) {
       a.leader_only = false;
-    } else if (arg == "--timeout") {
-      a.timeout_s = std::strtod(value("--timeout needs a value"), nullptr);
-      if (!(a.timeout_s > 0)) usage("--timeout must be positive");
-    } else if (arg == "--transact") {
-      a.transact = parse_count(value("--transact needs a value"), "bad --transact");
-    } else if (arg == "--window") {
-      a.window = std::max<uint64_t>(1, parse_count(value("--window needs a value"), "bad --window"));
-    } else if (arg == "--op") {
-      std::string_view op = value("--op needs a value");
-      if (op != "insert" && op != "update") usage("--op is insert or update");
-      a.update = op == "update";
-    } else if (arg == "-h" || arg == "--help") {
-      usage(nullptr);
-    } else if (!arg.empty() && arg[0] == '-') {
-      usage("unknown option");
-    } else if (a.remote.empty()) {
-      a.remote = arg;
+    } else if (args.is("--timeout")) {
+      a.timeout_s = args.positive_seconds();
+    } else if (args.is("--transact")) {
+      a.transact = static_cast<uint64_t>(args.integer(0));
+    } else if (args.is("--window")) {
+      a.window = static_cast<uint64_t>(args.integer(1));
+    } else if (args.is("--op")) {
+      a.update = args.one_of({"insert", "update"}) == "update";
+    } else if (args.is("-h") || args.is("--help")) {
+      args.usage("help");
     } else {
-      usage("more than one REMOTE");
+      a.remote = args.positional();
     }
   }
-  if (a.remote.empty()) usage("REMOTE is required");
+  if (a.remote.empty()) args.usage("REMOTE is required");
   // Transact mode needs Logical_Switch in the replica (the update target).
   if (a.transact && !a.tables.empty() &&
       std::find(a.tables.begin(), a.tables.end(), "Logical_Switch") == a.tables.end())
@@ -132,39 +113,12 @@ Args parse_args(int argc, char** argv) {
   return a;
 }
 
-double cpu_seconds() {
-  rusage r{};
-  getrusage(RUSAGE_SELF, &r);
-  auto tv = [](const timeval& t) { return double(t.tv_sec) + double(t.tv_usec) / 1e6; };
-  return tv(r.ru_utime) + tv(r.ru_stime);
-}
+using bench::cpu_seconds;
+using bench::current_rss_kb;
+using bench::max_rss_kb;
+using bench::seconds_since;
 
-// The resident set now (not the peak): what the process keeps once the
-// receive buffer and the parse tape of the initial dump are released.
-long current_rss_kb() {
-  std::FILE* f = std::fopen("/proc/self/statm", "r");
-  if (!f) return -1;
-  long size = 0, resident = 0;
-  int n = std::fscanf(f, "%ld %ld", &size, &resident);
-  std::fclose(f);
-  if (n != 2) return -1;
-  return resident * (sysconf(_SC_PAGESIZE) / 1024);
-}
-
-long max_rss_kb() {
-  rusage r{};
-  getrusage(RUSAGE_SELF, &r);
-  return r.ru_maxrss;
-}
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-[[noreturn]] void fail(const std::string& what, const Error& e) {
-  std::fprintf(stderr, "fastovsdb_sync_bench: %s: %s\n", what.c_str(), e.message().c_str());
-  std::exit(1);
-}
+[[noreturn]] void fail(const std::string& what, const Error& e) { bench::fail(kTool, what, e); }
 
 struct ReplicaFigures {
   size_t memory_bytes = 0;

@@ -219,7 +219,7 @@ std::vector<HaChassisGroupView> NbView::groups() const {
   for (const Row& row : *groups_) out.emplace_back(row, group_cols_);
   // Replica iteration order is a hash order: sort by name for stable output.
   std::sort(out.begin(), out.end(), [](const HaChassisGroupView& a, const HaChassisGroupView& b) {
-    return a.name() < b.name();
+    return a.name_text() < b.name_text();
   });
   return out;
 }

@@ -152,7 +152,9 @@ class HaChassisGroupView {
   HaChassisGroupView(const Row& row, const HaChassisGroupColumns& columns) noexcept
       : row_(&row), cols_(&columns) {}
   const Uuid& uuid() const noexcept { return row_->uuid(); }
-  HaChassisGroupName name() const { return HaChassisGroupName(datum_string((*row_)[cols_->name])); }
+  HaChassisGroupName name() const { return HaChassisGroupName(std::string(name_text())); }
+  // The name in place, for ordering and comparing without a copy.
+  std::string_view name_text() const noexcept { return datum_string((*row_)[cols_->name]); }
   // Row uuids of the HA_Chassis members: identities, never chassis names.
   std::vector<Uuid> ha_chassis() const { return datum_uuids((*row_)[cols_->ha_chassis]); }
   StringMap external_ids() const { return datum_string_map((*row_)[cols_->external_ids]); }
