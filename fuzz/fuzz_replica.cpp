@@ -11,16 +11,15 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <map>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "fastovsdb/core/replica.hpp"
 #include "fastovsdb/core/schema.hpp"
+#include "fuzz_support.hpp"
 
 using namespace fastovsdb;
 
@@ -33,14 +32,6 @@ bool g_verbose = false;
 [[noreturn]] void fail(const std::string& what) {
   std::fprintf(stderr, "fuzz_replica: %s\n", what.c_str());
   std::abort();
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {};
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // table name -> uuid text -> column datums.
@@ -172,23 +163,8 @@ void run_step(Replica& replica, char op, std::string_view json, simdjson::dom::p
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   g_verbose = std::getenv("FASTOVSDB_FUZZ_VERBOSE") != nullptr;
-  std::vector<std::string> candidates;
-  if (const char* dir = std::getenv("FASTOVSDB_CORPUS_DIR"))
-    candidates.push_back(std::string(dir) + "/schemas/ovn-nb.ovsschema");
-#ifdef FASTOVSDB_CORPUS_DIR
-  candidates.push_back(std::string(FASTOVSDB_CORPUS_DIR) + "/schemas/ovn-nb.ovsschema");
-#endif
-  candidates.push_back("corpus/schemas/ovn-nb.ovsschema");
-  candidates.push_back("/usr/share/ovn/ovn-nb.ovsschema");
-  for (const auto& path : candidates) {
-    std::string text = read_text(path);
-    if (text.empty()) continue;
-    auto schema = parse_schema_text(text);
-    if (!schema) fail(path + ": " + schema.error().message());
-    g_schema = std::make_shared<const DatabaseSchema>(std::move(*schema));
-    return 0;
-  }
-  fail("no OVN NB schema found (set FASTOVSDB_CORPUS_DIR or install ovn-common)");
+  g_schema = fuzz::load_schema("fuzz_replica", "ovn-nb.ovsschema");
+  return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -4,6 +4,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "fastovsdb/core/json_parse.hpp"
 #include "fastovsdb/core/json_writer.hpp"
 
 namespace fastovsdb {
@@ -365,8 +366,15 @@ void for_each_named(const Operand& v, F&& f) {
 Result<void> Transaction::check() const {
   // uuid-name -> op index of the insert that declares it.
   std::unordered_map<std::string_view, size_t> declared;
+  // Free text goes into the JSON verbatim: invalid UTF-8 would make the
+  // whole message invalid JSON, which the server answers by dropping the
+  // connection (and every other request in flight with it).
+  if (find_invalid_utf8(db_.value()))
+    return Error(Errc::invalid_utf8, "database name is not valid UTF-8");
   for (size_t i = 0; i < ops_.size(); ++i) {
-    if (const auto* ins = std::get_if<InsertOp>(&ops_[i])) {
+    if (const auto* cm = std::get_if<CommentOp>(&ops_[i])) {
+      if (find_invalid_utf8(cm->comment)) return op_error(i, "comment is not valid UTF-8");
+    } else if (const auto* ins = std::get_if<InsertOp>(&ops_[i])) {
       const std::string& name = ins->uuid_name.value();
       if (!is_id(name))
         return op_error(i,

@@ -234,6 +234,24 @@ TEST(TransactionCheck, RejectsDanglingNamedUuid) {
   EXPECT_NE(r.error().detail.find("ghost"), std::string::npos) << r.error().detail;
 }
 
+// Free text is written verbatim: invalid UTF-8 would make the whole request
+// invalid JSON, and the server would drop the connection with every request
+// in flight. The fuzz_transaction target found this.
+TEST(TransactionCheck, RejectsInvalidUtf8InCommentAndDatabaseName) {
+  Transaction t("db");
+  t.comment("fine");
+  t.comment(std::string("bad \xff byte"));
+  auto r = t.check();
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().detail.find("operation 1"), std::string::npos) << r.error().detail;
+  EXPECT_NE(r.error().detail.find("UTF-8"), std::string::npos) << r.error().detail;
+
+  Transaction named(std::string("db\xc3"));
+  auto n = named.check();
+  ASSERT_FALSE(n);
+  EXPECT_TRUE(n.error().is(Errc::invalid_utf8));
+}
+
 TEST(TransactionCheck, AcceptsForwardReferenceLikeOvs) {
   Transaction t("db");
   t.mutate(TableName("G"), {},
