@@ -163,6 +163,11 @@ std::string write_state(const Replica& r, bool update_form) {
     for (const Row* row : rows) {
       w.key(row->uuid().to_string()).begin_object().key(update_form ? "new" : "initial").begin_object();
       for (size_t c = 0; c < row->column_count(); ++c) {
+        // Like ovsdb-server, columns at their default are left out: a
+        // default may break the column's own constraints (an enum string
+        // column defaults to ""), which the reader rightly rejects when it is
+        // written out, and an omitted column reads back as that default.
+        if ((*row)[c] == t.default_datum(c)) continue;
         w.key(t.schema().columns[c].name.value());
         datum_to_json(w, (*row)[c]);
       }
