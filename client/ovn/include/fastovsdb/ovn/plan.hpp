@@ -5,10 +5,13 @@
 // commits plans; a dry run prints them.
 //
 // Every transaction is guarded by "wait" operations (timeout 0) on what the
-// planner read: each touched group's ha_chassis and external_ids, each
-// touched HA_Chassis row's chassis_name and priority. If anything changed
-// between reading and committing, the server fails the transaction with
-// "timed out" and nothing is written; the executor then re-plans.
+// plan depends on. An evacuation: every HA_Chassis row named after the
+// chassis, with its priority (MemberSetGuard), and, after the changes, the
+// set of groups left with no member (EmptyGroupsGuard). A restore: each
+// group's membership and the one record it reads. Group commands: the
+// group's row and the members they touch. If any of it changed between
+// reading and committing, the server fails the transaction with "timed out"
+// and nothing is written; the executor then re-plans.
 //
 // Evacuation records, per group, the priority the chassis had, in the
 // group's external_ids under evacuation_record_key(chassis)
