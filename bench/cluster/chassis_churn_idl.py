@@ -6,11 +6,13 @@ rows, and measures how late each change arrives.
 
   chassis_churn_idl.py REMOTE --expect N [--stamp-key KEY] [--schema FILE] [--timeout S]
 
-Syncs (initial rows are not events), prints "ready", then after each idl.run()
-that changed the replica compares the Chassis rows with the previous ones:
-a new row is an added event (latency = time.time_ns() - its external_ids
-KEY, the writer's stamp), a vanished row a removed event. Stops after N
-events. Prints one JSON line with the same keys as chassis_churn_monitor.
+Syncs (initial rows are not events), prints "ready", then counts the IDL's
+own per-row notifications (Idl.notify, called for every row an update
+touches): a created row is an added event (latency = time.time_ns() - its
+external_ids KEY, the writer's stamp), a deleted row a removed event. Diffing
+the table between idl.run() calls would miss a row added and removed within
+one batch of updates. Stops after N events. Prints one JSON line with the
+same keys as chassis_churn_monitor.
 """
 import argparse
 import json
@@ -36,6 +38,34 @@ def usage():
     return resource.getrusage(resource.RUSAGE_SELF)
 
 
+class ChurnIdl(ovs.db.idl.Idl):
+    """Counts Chassis rows created and deleted once `counting` is set."""
+
+    def __init__(self, remote, helper, stamp_key):
+        super().__init__(remote, helper)
+        self.stamp_key = stamp_key
+        self.counting = False
+        self.added = self.removed = self.unstamped = 0
+        self.latencies = []
+        self.first = self.last = None
+
+    def notify(self, event, row, updates=None):
+        if not self.counting or event not in (ovs.db.idl.ROW_CREATE, ovs.db.idl.ROW_DELETE):
+            return
+        now = time.monotonic()
+        if event == ovs.db.idl.ROW_CREATE:
+            self.added += 1
+            stamp = row.external_ids.get(self.stamp_key)
+            if stamp:
+                self.latencies.append((time.time_ns() - int(stamp)) / 1e6)
+            else:
+                self.unstamped += 1
+        else:
+            self.removed += 1
+        self.first = now if self.first is None else self.first
+        self.last = now
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("remote")
@@ -48,7 +78,7 @@ def main():
     ovs.vlog.Vlog.set_levels_from_string("console:warn")
     helper = ovs.db.idl.SchemaHelper(location=args.schema)
     helper.register_columns("Chassis", ["name", "external_ids"])
-    idl = ovs.db.idl.Idl(args.remote, helper)
+    idl = ChurnIdl(args.remote, helper, args.stamp_key)
 
     deadline = time.monotonic() + args.timeout
     while not idl.has_ever_connected():
@@ -60,46 +90,22 @@ def main():
         idl.wait(poller)
         poller.timer_wait(100)
         poller.block()
-    known = set(idl.tables["Chassis"].rows)
-    seqno = idl.change_seqno
     start_usage = usage()
+    idl.counting = True
     print("ready", flush=True)
 
-    added = removed = unstamped = 0
-    latencies = []
-    first = last = None
     deadline = time.monotonic() + args.timeout
-    while added + removed < args.expect and time.monotonic() < deadline:
+    while idl.added + idl.removed < args.expect and time.monotonic() < deadline:
         poller = ovs.poller.Poller()
         idl.wait(poller)
         poller.timer_wait(100)
         poller.block()
         idl.run()
-        if idl.change_seqno == seqno:
-            continue
-        seqno = idl.change_seqno
-        now_ns = time.time_ns()
-        now = time.monotonic()
-        rows = idl.tables["Chassis"].rows
-        current = set(rows)
-        new, gone = current - known, known - current
-        for uuid in new:
-            stamp = rows[uuid].external_ids.get(args.stamp_key)
-            if stamp:
-                latencies.append((now_ns - int(stamp)) / 1e6)
-            else:
-                unstamped += 1
-        added += len(new)
-        removed += len(gone)
-        if new or gone:
-            first = first if first is not None else now
-            last = now
-        known = current
     end_usage = usage()
     idl.close()
-    latencies.sort()
+    added, removed, unstamped, latencies = idl.added, idl.removed, idl.unstamped, sorted(idl.latencies)
     events = added + removed
-    span = (last - first) if first is not None else 0.0
+    span = (idl.last - idl.first) if idl.first is not None else 0.0
     json.dump({"peer": "python-idl", "complete": events >= args.expect, "events": events, "added": added,
                "removed": removed, "unstamped": unstamped, "latencies": len(latencies),
                "p50_ms": percentile(latencies, 50), "p99_ms": percentile(latencies, 99),

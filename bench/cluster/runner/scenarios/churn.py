@@ -28,7 +28,8 @@ def scenario_churn(args, ctx, mode):
                 out, err = mon.communicate(timeout=120)
                 r = last_json(out)
                 if mon.returncode != 0 or not r:
-                    raise RuntimeError("%s churn monitor failed: %s" % (name, err[-1000:]))
+                    raise RuntimeError("%s churn monitor failed (exit %s): %s" % (
+                        name, mon.returncode, (err.strip() or out.strip())[-1000:]))
                 r["writer"] = w["self"]
                 report["runs"].setdefault(name, []).append(r)
                 log("  churn %s run %d/%d: %d events, %.0f events/s, p50 %.2f ms, p99 %.2f ms (writer %.0f/s)" % (
