@@ -57,6 +57,7 @@ def table(results):
             p = m["python-idl"]
             add("chassis churn%s" % tag, "events/s", f["events_per_second"], "python-idl", p["events_per_second"],
                 higher_is_better=True)
+            add("chassis churn%s" % tag, "changes seen", f["events"], "python-idl", p["events"], higher_is_better=True)
             add("chassis churn%s" % tag, "latency p50 ms", f["p50_ms"], "python-idl", p["p50_ms"])
             add("chassis churn%s" % tag, "latency p99 ms", f["p99_ms"], "python-idl", p["p99_ms"])
             add("chassis churn%s" % tag, "monitor cpu s", f["cpu_seconds"], "python-idl", p["cpu_seconds"])
