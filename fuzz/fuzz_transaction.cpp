@@ -271,8 +271,11 @@ void check_params(const Transaction& t) {
 }
 
 std::string fake_uuid(size_t i) {
-  char text[40];
-  std::snprintf(text, sizeof text, "%08zx-0000-4000-8000-%012zx", i + 1, i * 7919);
+  // Masked to the field widths, so the text is always a 36-character uuid.
+  char text[64];
+  std::snprintf(text, sizeof text, "%08llx-0000-4000-8000-%012llx",
+                static_cast<unsigned long long>((i + 1) & 0xffffffffu),
+                static_cast<unsigned long long>((i * 7919) & 0xffffffffffffull));
   return text;
 }
 
