@@ -135,6 +135,10 @@ TEST(CliUsage, BadUsageExitsTwoWithOneLine) {
       {{"transact", "OVN_Northbound", "[nope"}, "usage: transact: JSON-OPS is not valid JSON"},
       {{"dump", "Open_vSwitch"}, "usage: DB must be OVN_Northbound or OVN_Southbound"},
       {{"--nb", "tcp:nohost", "restore", "hv1"}, "usage: bad remote for --nb"},
+      {{"evacuate", ""}, "usage: evacuate: CHASSIS must not be empty"},
+      {{"status", ""}, "usage: status: CHASSIS must not be empty"},
+      {{"ha-group", "add-chassis", "g", "", "5"}, "usage: ha-group add-chassis: CHASSIS must not be empty"},
+      {{"dump", "OVN_Northbound", ""}, "usage: dump: TABLE must not be empty"},
   };
   for (const auto& c : cases) {
     auto r = cli(c.args);
@@ -142,6 +146,54 @@ TEST(CliUsage, BadUsageExitsTwoWithOneLine) {
     expect_one_error_line(r, c.message);
     EXPECT_EQ(r.out, "") << join_command_line(c.args);
   }
+}
+
+// A malformed remote is bad usage for every command, found before anything
+// connects: the other database's remote is well-formed but nothing listens
+// there, so a command that connected first would fail with exit 1.
+TEST(CliUsage, MalformedRemoteExitsTwoBeforeConnecting) {
+  if (std::string(cli_path).empty()) GTEST_SKIP();
+  const std::string down_nb = "unix:/nonexistent/nb.sock", down_sb = "unix:/nonexistent/sb.sock";
+  const std::vector<std::vector<std::string>> commands = {
+      {"status"}, {"evacuate", "m0"}, {"restore", "m0"}, {"monitor", "chassis"}, {"ha-group", "add", "g"},
+      {"transact", "OVN_Southbound", "[]"}, {"dump", "OVN_Northbound"}};
+  struct Case {
+    std::vector<std::string> options;
+    std::vector<std::string> messages;
+  };
+  const std::vector<Case> cases = {
+      {{"--nb", "bogus:thing", "--sb", down_sb},
+       {"usage: bad remote for --nb 'bogus:thing': ", "unknown connection method"}},
+      {{"--nb", down_nb, "--sb", "tcp:127.0.0.1:notaport"},
+       {"usage: bad remote for --sb 'tcp:127.0.0.1:notaport': ", "the port must be a decimal number"}},
+      {{"--nb", down_nb, "--sb=ptcp:6642"}, {"usage: bad remote for --sb 'ptcp:6642': ", "passive remotes"}},
+      // One bad member of a cluster list spoils the list, and the error says which.
+      {{"--nb", down_nb + ",tcp:10.0.0.2,unix:/x", "--sb", down_sb},
+       {"usage: bad remote for --nb '" + down_nb + ",tcp:10.0.0.2,unix:/x': ", "remote list entry 1 ",
+        "\"tcp:10.0.0.2\"", "missing ':PORT'"}},
+      {{"--nb", down_nb, "--sb", down_sb + ", ,tcp:127.0.0.1:6642"},
+       {"usage: bad remote for --sb '" + down_sb + ", ,tcp:127.0.0.1:6642': ", "entry 1 ", "is empty"}},
+  };
+  for (const auto& c : cases) {
+    for (const auto& command : commands) {
+      std::vector<std::string> args = c.options;
+      args.insert(args.end(), command.begin(), command.end());
+      auto r = cli(args);
+      EXPECT_EQ(r.exit_code, 2) << join_command_line(args) << ": " << r.err;
+      for (const auto& message : c.messages) expect_one_error_line(r, message);
+      EXPECT_EQ(r.out, "") << join_command_line(args);
+    }
+  }
+}
+
+TEST(CliUsage, MalformedRemoteFromTheEnvironmentNamesTheVariable) {
+  if (std::string(cli_path).empty()) GTEST_SKIP();
+  ::setenv("OVN_SB_DB", "tcp:[::1:6642", 1);
+  auto r = cli({"--nb", "unix:/nonexistent/nb.sock", "restore", "m0"});
+  ::unsetenv("OVN_SB_DB");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  expect_one_error_line(r, "usage: bad remote for $OVN_SB_DB 'tcp:[::1:6642': ");
+  expect_one_error_line(r, "'[' without a closing ']'");
 }
 
 TEST(CliUsage, HelpGoesToStdoutAndExitsZero) {

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "fastovsdb/core/remote.hpp"
+
 namespace fastovsdb::cli {
 
 namespace {
@@ -102,8 +104,8 @@ class Parser {
         fail("unknown option " + std::string(name));
       }
     }
-    out_.options.nb = nb ? *nb : from_env("OVN_NB_DB", default_nb);
-    out_.options.sb = sb ? *sb : from_env("OVN_SB_DB", default_sb);
+    out_.options.nb = remote_option("--nb", nb, "OVN_NB_DB", default_nb);
+    out_.options.sb = remote_option("--sb", sb, "OVN_SB_DB", default_sb);
     return std::move(out_);
   }
 
@@ -125,9 +127,22 @@ class Parser {
     return std::string(args_[++i_]);
   }
 
-  std::string from_env(const char* variable, std::string_view fallback) const {
-    auto v = env_ ? env_(variable) : std::nullopt;
-    return v && !v->empty() ? *v : std::string(fallback);
+  // The remotes of --nb/--sb, else of the variable, else the default, checked
+  // here with the one remote parser: a malformed remote is bad usage, found
+  // before any command connects to anything.
+  std::string remote_option(std::string_view option, const std::optional<std::string>& given,
+                            const char* variable, std::string_view fallback) {
+    std::string source(option);
+    std::string remotes(fallback);
+    if (given) {
+      remotes = *given;
+    } else if (auto v = env_ ? env_(variable) : std::nullopt; v && !v->empty()) {
+      source = "$" + std::string(variable);
+      remotes = *v;
+    }
+    if (auto parsed = parse_remotes(remotes); !parsed)
+      fail("bad remote for " + source + " '" + remotes + "': " + parsed.error().detail);
+    return remotes;
   }
 
   const std::vector<std::string_view>& args_;

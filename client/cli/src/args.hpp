@@ -13,7 +13,8 @@ enum class Format { text, json };
 
 struct Options {
   // Remotes in OVS syntax; from --nb/--sb, else OVN_NB_DB/OVN_SB_DB, else
-  // the default sockets of ovn-nbctl/ovn-sbctl.
+  // the default sockets of ovn-nbctl/ovn-sbctl. parse_args has checked them
+  // with parse_remotes.
   std::string nb;
   std::string sb;
   // ssl: files, as ovn-nbctl -p/-c/-C.

@@ -8,9 +8,13 @@
 
 namespace fastovsdb::cli {
 
+void check_chassis_operand(const std::string& operand, const std::string& command) {
+  if (operand.empty()) usage_fail(command + ": CHASSIS must not be empty");
+}
+
 ovn::ChassisName resolve_chassis(const Options& options, net::SyncClient* sb, const std::string& operand,
                                  const std::string& command) {
-  if (operand.empty()) usage_fail(command + ": CHASSIS must not be empty");
+  check_chassis_operand(operand, command);
   if (!options.hostname) return ovn::ChassisName(operand);
   if (!sb) fail(command + ": --hostname needs the Southbound database");
   auto found = sb->with_replica([&](const Replica* replica) -> Result<std::vector<std::string>> {

@@ -116,6 +116,7 @@ int run_dump(const Context& ctx, Operands operands) {
   expect_operands(operands, 1, 2, "dump DB [TABLE]");
   Db db = db_from_name(operands[0]);
   std::string table = operands.size() > 1 ? operands[1] : std::string();
+  if (operands.size() > 1 && table.empty()) usage_fail("dump: TABLE must not be empty");
   Replication replication;
   if (!table.empty()) {
     // Ask for the schema first so that an unknown table is a clear error,

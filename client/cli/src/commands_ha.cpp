@@ -118,6 +118,7 @@ int64_t parse_priority(const std::string& text) {
 
 int run_evacuate(const Context& ctx, Operands operands) {
   if (operands.size() != 1) usage_fail("expected: evacuate CHASSIS [--dry-run] [--force] [--wait sb]");
+  check_chassis_operand(operands[0], "evacuate");
   auto sb = connect(ctx.options, Db::sb, ovn_replication(Db::sb));
   auto nb = connect(ctx.options, Db::nb, ovn_replication(Db::nb));
   auto chassis = resolve_chassis(ctx.options, sb.get(), operands[0], "evacuate");
@@ -132,6 +133,7 @@ int run_evacuate(const Context& ctx, Operands operands) {
 
 int run_restore(const Context& ctx, Operands operands) {
   if (operands.size() != 1) usage_fail("expected: restore CHASSIS [--dry-run] [--wait sb]");
+  check_chassis_operand(operands[0], "restore");
   std::unique_ptr<net::SyncClient> sb;
   if (ctx.options.hostname) sb = connect(ctx.options, Db::sb, ovn_replication(Db::sb));
   auto nb = connect(ctx.options, Db::nb, ovn_replication(Db::nb));
@@ -162,13 +164,14 @@ int run_ha_group(const Context& ctx, Operands operands) {
   }
   if (operands[1].empty()) usage_fail("ha-group: GROUP must not be empty");
   if (ctx.options.hostname && operands.size() < 3) usage_fail("--hostname needs a CHASSIS operand");
+  const std::string command = "ha-group " + verb;
+  if (operands.size() >= 3) check_chassis_operand(operands[2], command);
   std::optional<int64_t> priority;
   if (operands.size() == 4) priority = parse_priority(operands[3]);
 
   std::unique_ptr<net::SyncClient> sb;
   if (ctx.options.hostname) sb = connect(ctx.options, Db::sb, ovn_replication(Db::sb));
   auto nb = connect(ctx.options, Db::nb, ovn_replication(Db::nb));
-  const std::string command = "ha-group " + verb;
   ovn::HaChassisGroupName group(operands[1]);
   std::optional<ovn::ChassisName> chassis;
   if (operands.size() >= 3) chassis = resolve_chassis(ctx.options, sb.get(), operands[2], command);

@@ -131,6 +131,7 @@ void write_text(Output& out, const std::vector<ChassisRow>& chassis, const std::
 
 int run_status(const Context& ctx, Operands operands) {
   if (operands.size() > 1) usage_fail("expected: status [CHASSIS]");
+  if (!operands.empty()) check_chassis_operand(operands[0], "status");
   auto sb = connect(ctx.options, Db::sb, ovn_replication(Db::sb));
   auto nb = connect(ctx.options, Db::nb, ovn_replication(Db::nb));
   std::optional<ovn::ChassisName> only;

@@ -1,7 +1,6 @@
 #include "connection.hpp"
 
 #include "failure.hpp"
-#include "fastovsdb/core/remote.hpp"
 #include "fastovsdb/ovn/ha_manager.hpp"
 
 namespace fastovsdb::cli {
@@ -65,9 +64,8 @@ std::string connect_reason(const Error& e, const std::string& remotes) {
 }  // namespace
 
 std::unique_ptr<net::SyncClient> connect(const Options& options, Db db, Replication replication) {
+  // parse_args has checked the remotes already.
   const std::string& remotes = remotes_of(options, db);
-  if (auto parsed = parse_remotes(remotes); !parsed)
-    usage_fail("bad remote for --" + std::string(db == Db::nb ? "nb" : "sb") + ": " + reason(parsed.error()));
   bool replicate = replication.replicate;
   auto client = net::SyncClient::connect(remotes, client_options(options, db, std::move(replication)),
                                          options.timeout, net::SyncClient::Unreachable::give_up);
