@@ -15,8 +15,12 @@
 // leaves nothing to do). Prints one JSON line: seconds (from the kill to
 // evacuate returning: the time to complete despite the failover),
 // evacuate_seconds (the whole call), committed, groups_changed (of the last
-// plan), transactions_sent, conflicts, unknown_outcomes. Exit status 0 only
-// if the evacuation committed or the last plan found nothing left to do.
+// plan), transactions_sent, conflicts, unknown_outcomes, and
+// killed_at_monotonic / returned_at_monotonic: the instants of the kill (as
+// kill() returned) and of evacuate returning, in seconds of CLOCK_MONOTONIC
+// (steady_clock), the clock of Python's time.monotonic(), so that the runner
+// can place them against the election it watches. Exit status 0 only if the
+// evacuation committed or the last plan found nothing left to do.
 #include <signal.h>
 #include <sys/types.h>
 
@@ -131,6 +135,8 @@ int main(int argc, char** argv) {
   w.key("peer").string("fastovsdb");
   w.key("killed").boolean(killed_at_ns.load() != 0);
   w.key("seconds").real(killed_at_ns.load() != 0 ? seconds(end - killed_at) : 0.0);
+  w.key("killed_at_monotonic").real(seconds(killed_at.time_since_epoch()));
+  w.key("returned_at_monotonic").real(seconds(end.time_since_epoch()));
   w.key("evacuate_seconds").real(seconds(end - start));
   w.key("committed").boolean(report->committed);
   w.key("nothing_left_to_do").boolean(report->nothing_to_do());

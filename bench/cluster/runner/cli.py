@@ -36,6 +36,11 @@ def parse_args(doc):
     ap.add_argument("--churn-changes", type=int)
     ap.add_argument("--churn-rate", type=float)
     ap.add_argument("--transactions", type=int)
+    ap.add_argument("--failover-runs", type=int, help="runs of the failover scenario (each on a new cluster)")
+    ap.add_argument("--failover-poll-ms", type=float,
+                    help="interval of the failover scenario's cluster/status polls of the survivors")
+    ap.add_argument("--failover-budget", type=float,
+                    help="seconds after which the failover scenario starts no further run")
     ap.add_argument("--bin-dir")
     ap.add_argument("--workdir")
     ap.add_argument("--json")
@@ -59,11 +64,13 @@ def parse_args(doc):
         ap.error("--groups needs positive sizes")
     if args.members < 2:
         ap.error("--members must be at least 2 (evacuating the only member would empty the groups)")
-    for name in ("reps", "sample", "chassis", "churn_changes", "transactions"):
+    for name in ("reps", "sample", "chassis", "churn_changes", "transactions", "failover_runs"):
         if getattr(args, name) < 1:
             ap.error("--%s must be positive" % name.replace("_", "-"))
     if args.ports < 0 or args.churn_rate <= 0:
         ap.error("--ports must be >= 0 and --churn-rate positive")
+    if args.failover_poll_ms <= 0 or args.failover_budget <= 0:
+        ap.error("--failover-poll-ms and --failover-budget must be positive")
     return args
 
 
@@ -87,7 +94,7 @@ def main(doc):
     log("preset %s: groups %s x %d members, %d ports, %d chassis, modes %s, scenarios %s, reps %d; "
         "C++ tools from %s; work in %s" % (args.preset, args.group_list, args.members, args.ports, args.chassis,
                                            "+".join(args.modes), ",".join(args.scenario_list), args.reps,
-                                           os.path.dirname(ctx["bin"]["fastovsdb_evacuate"]), args.workdir))
+                                           os.path.dirname(next(iter(ctx["bin"].values()))), args.workdir))
     results, failover = {}, None
     try:
         sc = args.scenario_list

@@ -1,10 +1,30 @@
 """The issue's targets (warm evacuation near the floor, cold evacuation and
-sync CPU against the peers, replica RSS against the dump), each MET or
-MISSED with its figures."""
+sync CPU against the peers, replica RSS against the dump, the failover's
+time to commit against the election timer), each MET or MISSED with its
+figures."""
 from .table import fmt, ratio
 
 
-def targets(results, groups):
+def failover_target(fo):
+    """Every run's kill -> committed evacuation within 2x the cluster's
+    election timer; the survivors' election beside it (the part of the
+    client's time the servers account for)."""
+    bound = 2 * fo["election_timer_ms"] / 1000.0
+    kc, el, be = fo["kill_to_commit"], fo["election"], fo["beyond_election"]
+    ok = bool(fo["runs"]) and fo["failed_runs"] == 0 and kc["max"] is not None and kc["max"] <= bound
+
+    def f(v):
+        return "-" if v is None else "%.3f s" % v
+    figures = ("kill -> commit max %s, median %s over %d run(s)%s; kill -> new leader elected (survivors' "
+               "cluster/status every %g ms) median %s, max %s; client time beyond the election median %s, max %s"
+               % (f(kc["max"]), f(kc["median"]), len(fo["runs"]),
+                  " (%d FAILED)" % fo["failed_runs"] if fo["failed_runs"] else "", fo["poll_ms"], f(el["median"]),
+                  f(el["max"]), f(be["median"]), f(be["max"])))
+    return ("failover: leader killed -> evacuation committed, max within 2x the election timer (%.1f s)" % bound,
+            ok, figures)
+
+
+def targets(results, groups, failover=None):
     out = []
     res = results.get("standalone") or next(iter(results.values()))
     big = str(max(groups))
@@ -38,4 +58,6 @@ def targets(results, groups):
                         grown <= 2 * dump, "%.1f MB / dump %.1f MB = %.2fx (peak process RSS %.2fx, "
                         "replica memory_usage() %.2fx)" % (grown / 1e6, dump / 1e6, grown / dump,
                                                            f["peak_rss_over_dump"], f["replica_memory_bytes"] / dump)))
+    if failover:
+        out.append(failover_target(failover))
     return out
