@@ -1,6 +1,7 @@
 // Tests of the test fixtures themselves: child processes, the RAFT cluster,
-// the TLS PKI and the scripted fake peer. Each fixture must do what the client
-// tests will rely on, and must clean up after itself.
+// the relays in front of it, the TLS PKI and the scripted fake peer. Each
+// fixture must do what the client tests will rely on, and must clean up after
+// itself.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -10,6 +11,7 @@
 
 #include "fake_peer.hpp"
 #include "ovsdb_cluster.hpp"
+#include "ovsdb_relay.hpp"
 #include "ovsdb_server.hpp"
 #include "pki.hpp"
 #include "process.hpp"
@@ -221,6 +223,127 @@ TEST(RaftStatusTest, ParsesClusterStatusText) {
   EXPECT_EQ(s.role, "follower");
   EXPECT_EQ(s.leader, "4909");
   EXPECT_EQ(s.term, 7);
+}
+
+// --- relays in front of a cluster ------------------------------------------
+
+// A Chassis and its Encap, as one SB transaction for `ovsdb-client transact`.
+std::string insert_chassis(const std::string& name, const std::string& ip) {
+  return R"(["OVN_Southbound",{"op":"insert","table":"Encap","uuid-name":"e","row":{"type":"geneve","ip":")" + ip +
+         R"(","chassis_name":")" + name + R"("}},{"op":"insert","table":"Chassis","row":{"name":")" + name +
+         R"(","hostname":")" + name + R"(","encaps":["named-uuid","e"]}}])";
+}
+
+// Polls `dump` (which may throw while a server is not ready) until its text
+// holds `needle`.
+template <class Dump>
+bool eventually_contains(Dump dump, const std::string& needle) {
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  for (;;) {
+    try {
+      if (dump().find(needle) != std::string::npos) return true;
+    } catch (const std::exception&) {
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(50ms);
+  }
+}
+
+TEST(OvsdbRelayedClusterTest, RelaysServeTheClusterSurviveKillAndRestart) {
+  std::filesystem::path dir;
+  std::vector<pid_t> pids;
+  {
+    OvsdbRelayedCluster topo(ovn_sb_schema());
+    dir = topo.dir();
+    OvsdbCluster& cluster = topo.cluster();
+    EXPECT_EQ(topo.db_name(), "OVN_Southbound");
+    ASSERT_EQ(cluster.size(), 3);
+    ASSERT_EQ(topo.relay_count(), 2);
+    EXPECT_EQ(topo.relay_remotes(), "tcp:127.0.0.1:" + std::to_string(topo.relay_tcp_port(0)) +
+                                        ",tcp:127.0.0.1:" + std::to_string(topo.relay_tcp_port(1)));
+    EXPECT_EQ(topo.relay_unix_remotes(), topo.relay_unix_remote(0) + "," + topo.relay_unix_remote(1));
+    EXPECT_EQ(topo.relay_database_argument(), "relay:OVN_Southbound:" + cluster.tcp_remotes());
+    EXPECT_EQ(topo.relay_unix_socket(0).parent_path(), dir);
+    EXPECT_NE(topo.relay_tcp_port(0), topo.relay_tcp_port(1));
+    for (int m = 0; m < cluster.size(); ++m) {
+      EXPECT_NE(topo.relay_tcp_port(0), cluster.tcp_port(m));
+      EXPECT_NE(topo.relay_tcp_port(1), cluster.tcp_port(m));
+      pids.push_back(cluster.pid(m));
+    }
+    auto leader = cluster.leader_index();
+    ASSERT_TRUE(leader.has_value());
+
+    // What a relay says about itself in _Server.Database, next to a member.
+    for (int i = 0; i < topo.relay_count(); ++i) {
+      for (const auto& remote : {topo.relay_tcp_remote(i), topo.relay_unix_remote(i)}) {
+        auto row = server_database_row(remote, "OVN_Southbound");
+        ASSERT_TRUE(row.has_value()) << remote;
+        EXPECT_EQ(row->model, "relay");
+        EXPECT_TRUE(row->connected);
+        EXPECT_FALSE(row->leader);
+        EXPECT_EQ(row->cid, "");
+        EXPECT_EQ(row->sid, "");
+        EXPECT_FALSE(row->index.has_value());
+      }
+    }
+    auto member = server_database_row(cluster.tcp_remote(0), "OVN_Southbound");
+    ASSERT_TRUE(member.has_value());
+    EXPECT_EQ(member->model, "clustered");
+    EXPECT_TRUE(member->connected);
+    EXPECT_EQ(member->cid.size(), 36u);
+    EXPECT_EQ(member->sid.size(), 36u);
+    EXPECT_TRUE(member->index.has_value());
+
+    // A write through relay 0 is forwarded to the cluster and reaches relay 1.
+    auto tx = run_capture({ovsdb_client_binary, "--timeout=10", "transact", topo.relay_unix_remote(0),
+                           insert_chassis("hv-through-relay", "10.0.0.1")});
+    ASSERT_TRUE(tx.ok()) << tx.err;
+    EXPECT_TRUE(eventually_contains([&] { return cluster.dump(0); }, "hv-through-relay"));
+    EXPECT_TRUE(eventually_contains([&] { return topo.relay_dump(1); }, "hv-through-relay"));
+
+    // SIGKILL: relay 0 is gone, relay 1 keeps serving.
+    pid_t killed = topo.relay_pid(0);
+    topo.kill_relay(0);
+    EXPECT_FALSE(topo.relay_running(0));
+    EXPECT_FALSE(process_exists(killed));
+    EXPECT_FALSE(can_connect_tcp(topo.relay_tcp_port(0)));
+    EXPECT_FALSE(server_database_row(topo.relay_tcp_remote(0), "OVN_Southbound").has_value());
+    auto tx2 = run_capture({ovsdb_client_binary, "--timeout=10", "transact", cluster.unix_remote(*leader),
+                            insert_chassis("hv-while-down", "10.0.0.2")});
+    ASSERT_TRUE(tx2.ok()) << tx2.err;
+    EXPECT_TRUE(eventually_contains([&] { return topo.relay_dump(1); }, "hv-while-down"));
+
+    // Restarted on the same ports, it is connected and has everything.
+    topo.restart_relay(0);
+    EXPECT_TRUE(topo.relay_running(0));
+    EXPECT_TRUE(can_connect_tcp(topo.relay_tcp_port(0)));
+    auto again = server_database_row(topo.relay_tcp_remote(0), "OVN_Southbound");
+    ASSERT_TRUE(again.has_value());
+    EXPECT_EQ(again->model, "relay");
+    EXPECT_TRUE(again->connected);
+    std::string dump = topo.relay_dump(0);
+    EXPECT_NE(dump.find("hv-through-relay"), std::string::npos);
+    EXPECT_NE(dump.find("hv-while-down"), std::string::npos);
+    for (int i = 0; i < topo.relay_count(); ++i) pids.push_back(topo.relay_pid(i));
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir));
+  for (pid_t pid : pids) EXPECT_FALSE(process_exists(pid)) << pid;
+}
+
+TEST(ServerDatabaseRowTest, ParsesBareCsvDump) {
+  auto rows = parse_bare_csv_table(
+      "Database table\ncid,connected,index,leader,model,name,sid\n"
+      ",true,,false,relay,OVN_Southbound,\n"
+      "d625b744-0d24-41be-b6df-a745d0c776f4,true,5,false,clustered,OVN_Southbound,"
+      "22034195-5651-4856-826e-c250c3118f80\n");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0]["model"], "relay");
+  EXPECT_EQ(rows[0]["cid"], "");
+  EXPECT_EQ(rows[0]["sid"], "");
+  EXPECT_EQ(rows[0]["index"], "");
+  EXPECT_EQ(rows[1]["index"], "5");
+  EXPECT_EQ(rows[1]["sid"], "22034195-5651-4856-826e-c250c3118f80");
+  EXPECT_TRUE(parse_bare_csv_table("").empty());
 }
 
 // --- fake peer -------------------------------------------------------------
