@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <random>
 
 namespace fastovsdb {
 
@@ -19,11 +20,24 @@ uint64_t SplitMix64::below(uint64_t bound) noexcept {
   return next() % bound;  // the bias is irrelevant for jitter and shuffles
 }
 
+namespace {
+
+uint64_t process_random_seed() {
+  std::random_device device;
+  return (uint64_t{device()} << 32) ^ device();
+}
+
+}  // namespace
+
 Reconnect::Reconnect(ReconnectOptions options, size_t remote_count, SteadyTime now)
-    : options_(options), random_(options.random_seed), order_(std::max<size_t>(remote_count, 1)) {
+    : options_(options),
+      random_(options.random_seed ? *options.random_seed : process_random_seed()),
+      order_(std::max<size_t>(remote_count, 1)),
+      failures_(order_.size()) {
   if (options_.min_backoff < milliseconds(0)) options_.min_backoff = milliseconds(0);
   if (options_.max_backoff < options_.min_backoff) options_.max_backoff = options_.min_backoff;
   if (options_.probe_interval < milliseconds(0)) options_.probe_interval = milliseconds(0);
+  if (options_.election_retry < milliseconds(0)) options_.election_retry = milliseconds(0);
   if (!(options_.jitter >= 0.0)) options_.jitter = 0.0;  // also catches NaN
   if (options_.jitter > 1.0) options_.jitter = 1.0;
   std::iota(order_.begin(), order_.end(), size_t{0});
@@ -79,15 +93,30 @@ void Reconnect::connected(SteadyTime now) {
   enter(State::active, now);
 }
 
-void Reconnect::after_failure(SteadyTime now, bool was_connected) {
+void Reconnect::after_failure(SteadyTime now, bool was_connected, bool passing_refusal) {
+  failures_[order_[cursor_]] = last_error_;
+  const size_t n = order_.size();
   // A connection that carried traffic for at least one backoff period was a
   // good one: failures before it are forgiven.
   bool good = was_connected &&
               last_activity_ - last_connected_ >= std::max(backoff_, options_.min_backoff);
-  if (good) free_tries_ = order_.size();
+  if (good) {
+    free_tries_ = std::max(free_tries_, n);
+    recent_refusals_.clear();
+  }
+  recent_refusals_.push_back(passing_refusal);
+  if (recent_refusals_.size() > n) recent_refusals_.pop_front();
+  const bool cluster_answered =
+      std::find(recent_refusals_.begin(), recent_refusals_.end(), true) != recent_refusals_.end();
   if (free_tries_ > 1) {
     --free_tries_;
     backoff_ = milliseconds(0);
+  } else if (cluster_answered) {
+    // Within the last pass over the list some server answered, but none may
+    // serve us yet: an election is under way. Look again soon, with a new
+    // free pass, instead of doubling the backoff.
+    backoff_ = options_.election_retry;
+    free_tries_ = n;
   } else if (good) {
     backoff_ = options_.min_backoff;
   } else if (backoff_ < options_.min_backoff) {
@@ -102,20 +131,34 @@ void Reconnect::after_failure(SteadyTime now, bool was_connected) {
     auto span = static_cast<uint64_t>(static_cast<double>(backoff_.count()) * options_.jitter);
     delay_ -= milliseconds(static_cast<int64_t>(random_.below(span + 1)));
   }
-  cursor_ = (cursor_ + 1) % order_.size();
+  cursor_ = (cursor_ + 1) % n;
   enter(State::backoff, now);
 }
 
 void Reconnect::connect_failed(SteadyTime now, const Error& error) {
   if (state_ != State::connecting) return;
   last_error_ = error;
-  after_failure(now, false);
+  after_failure(now, false, false);
 }
 
 void Reconnect::disconnected(SteadyTime now, const Error& error) {
   if (state_ == State::stopped || state_ == State::backoff) return;
   last_error_ = error;
-  after_failure(now, is_connected());
+  after_failure(now, is_connected(), false);
+}
+
+void Reconnect::refused(SteadyTime now, const Error& error, bool passing) {
+  if (state_ == State::stopped || state_ == State::backoff) return;
+  last_error_ = error;
+  after_failure(now, is_connected(), passing);
+}
+
+void Reconnect::reset_backoff() noexcept {
+  // The failure that follows (the lost leader itself) takes one free try;
+  // every other remote still gets one.
+  free_tries_ = order_.size() + 1;
+  backoff_ = milliseconds(0);
+  recent_refusals_.clear();
 }
 
 void Reconnect::activity(SteadyTime now) {

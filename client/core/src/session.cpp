@@ -1,5 +1,5 @@
-// The driver-facing half of the session: actions, connection lifecycle,
-// request queueing and the packed output buffer.
+// The driver-facing half of the session: actions, the connection lifecycle,
+// user requests and their completion.
 #include <algorithm>
 #include <cstring>
 
@@ -17,6 +17,12 @@ Error server_error(const RpcMessage& msg, std::string_view what) {
 
 bool is_unknown_method(const RpcMessage& msg) {
   return msg.error_text().find("unknown method") != std::string::npos;
+}
+
+std::string name_params(std::string_view name) {
+  std::string params;
+  JsonWriter(params).begin_array().string(name).end_array();
+  return params;
 }
 
 namespace {
@@ -38,13 +44,12 @@ Session::Impl::Impl(SessionOptions o, SteadyTime now)
     : options(std::move(o)),
       reconnect(options.reconnect, options.remotes.size(), now),
       framer(options.limits),
-      parser(options.limits) {
-  watch_server =
-      options.watch_server || options.leader_only || options.remotes.size() > 1;
-  std::string db;
-  append_json_string(db, options.database.value());
-  data_monid = "[\"monid\"," + db + "]";
-  server_monid = "[\"monid\",\"_Server\"]";
+      parser(options.limits),
+      server(options.database.value(), options.leader_only, options.cluster_id) {
+  watch_server = options.watch_server || options.leader_only || options.remotes.size() > 1;
+  data_monid.clear();
+  JsonWriter(data_monid).begin_array().string("monid").string(options.database.value()).end_array();
+  for (const auto& t : options.monitor) conditions.add_table(t.table, t.where_json);
 }
 
 // ------------------------------------------------------------ driver side
@@ -52,13 +57,13 @@ Session::Impl::Impl(SessionOptions o, SteadyTime now)
 SessionAction Session::Impl::next_action(SteadyTime now) {
   last_now = now;
   if (pending_disconnect && (is_connected() || phase == SessionPhase::connecting)) {
-    Error reason = std::move(*pending_disconnect);
+    auto [reason, ending] = std::move(*pending_disconnect);
     pending_disconnect.reset();
-    lose_connection(now, reason, is_connected());
+    lose_connection(now, reason, is_connected(), ending);
     return DisconnectAction{std::move(reason)};
   }
   pending_disconnect.reset();
-  if (stopped) return WaitAction{std::nullopt};
+  if (stopped()) return WaitAction{std::nullopt};
 
   switch (reconnect.run(now)) {
     case Reconnect::Action::connect: {
@@ -71,12 +76,10 @@ SessionAction Session::Impl::next_action(SteadyTime now) {
       bool was_connected = is_connected();
       Error reason = was_connected
                          ? Error(Errc::probe_timeout,
-                                 "no reply from " + options.remotes[remote_index()].text + " for " +
-                                     std::to_string(2 * options.reconnect.probe_interval.count()) +
-                                     " ms")
-                         : Error(Errc::connect_timeout,
-                                 "connecting to " + options.remotes[remote_index()].text);
-      lose_connection(now, reason, was_connected);
+                                 "no reply from " + remote_name() + " for " +
+                                     std::to_string(2 * options.reconnect.probe_interval.count()) + " ms")
+                         : Error(Errc::connect_timeout, "connecting to " + remote_name());
+      lose_connection(now, reason, was_connected, Ending::failure);
       return DisconnectAction{std::move(reason)};
     }
     case Reconnect::Action::probe:
@@ -88,52 +91,22 @@ SessionAction Session::Impl::next_action(SteadyTime now) {
     case Reconnect::Action::none: break;
   }
 
-  if (is_connected() && !write_in_flight) {
-    if (writing_done < writing.size()) {
-      write_in_flight = true;
-      return WriteAction{std::string_view(writing).substr(writing_done)};
-    }
-    if (!out.empty()) {
-      writing.swap(out);
-      out.clear();
-      writing_done = 0;
-      for (int64_t id : out_ids) {
-        auto it = pending.find(id);
-        if (it != pending.end() && it->second.state == ReqState::buffered) {
-          it->second.state = ReqState::written;
-        }
-      }
-      out_ids.clear();
-      write_in_flight = true;
-      ++metrics.writes;
-      return WriteAction{std::string_view(writing)};
-    }
+  if (is_connected()) {
+    if (auto bytes = requests.next_write()) return WriteAction{*bytes};
   }
   return WaitAction{reconnect.next_deadline()};
 }
 
-void Session::Impl::write_done(size_t n) {
-  if (!write_in_flight) return;
-  write_in_flight = false;
-  n = std::min(n, writing.size() - writing_done);
-  writing_done += n;
-  metrics.bytes_sent += n;
-  if (writing_done >= writing.size()) {
-    writing.clear();
-    writing_done = 0;
-  }
-}
-
 void Session::Impl::on_connected(SteadyTime now) {
   last_now = now;
-  if (phase != SessionPhase::connecting || stopped) return;
+  if (phase != SessionPhase::connecting || stopped()) return;
   reconnect.connected(now);
   ++metrics.connects;
   framer = Framer(options.limits);
   phase = SessionPhase::checking_server;
-  server_ok = schema_ok = monitor_requested = synced = false;
-  server_rows.clear();
-  current_is_leader.reset();
+  server.start(remote_index());
+  monitor = MonitorState::idle;
+  schema_received = false;
   emit(Connected{remote_index()});
   start_handshake();
 }
@@ -144,7 +117,7 @@ void Session::Impl::on_connect_failed(SteadyTime now, Error reason) {
   size_t remote = remote_index();
   reconnect.connect_failed(now, reason);
   ++metrics.connect_failures;
-  phase = stopped ? SessionPhase::stopped : SessionPhase::disconnected;
+  phase = stopped() ? SessionPhase::stopped : SessionPhase::disconnected;
   emit(ConnectFailed{remote, std::move(reason)});
 }
 
@@ -159,80 +132,86 @@ void Session::Impl::on_disconnected(SteadyTime now, Error reason) {
   if (auto cut = framer.finish(); !cut && !framer.failed()) {
     reason.detail += "; " + cut.error().detail;
   }
-  lose_connection(now, reason, true);
+  lose_connection(now, reason, true, Ending::failure);
 }
 
-void Session::Impl::lose_connection(SteadyTime now, const Error& reason, bool connected_before) {
+void Session::Impl::lose_connection(SteadyTime now, const Error& reason, bool connected_before,
+                                    Ending ending) {
   size_t remote = remote_index();
-  if (connected_before) {
-    reconnect.disconnected(now, reason);
-    ++metrics.reconnects;
-    emit(Disconnected{remote, reason});
-  } else {
+  // Losing a cluster member or relay that served us (a leader killed, or one
+  // that tells us it no longer leads) starts a new free pass over the list at
+  // once, as the OVS IDL does: the next leader is elected within seconds.
+  if (server.served() && (server.model() == "clustered" || server.model() == "relay")) {
+    reconnect.reset_backoff();
+  }
+  if (!connected_before) {
     reconnect.connect_failed(now, reason);
     ++metrics.connect_failures;
     emit(ConnectFailed{remote, reason});
+  } else {
+    if (ending == Ending::failure) {
+      reconnect.disconnected(now, reason);
+    } else {
+      reconnect.refused(now, reason, ending == Ending::passing_refusal);
+    }
+    ++metrics.reconnects;
+    emit(Disconnected{remote, reason});
   }
-  phase = stopped ? SessionPhase::stopped : SessionPhase::disconnected;
+  phase = stopped() ? SessionPhase::stopped : SessionPhase::disconnected;
   // Every request on the wire is now either answered or unknowable.
-  std::vector<int64_t> requeue;
-  for (auto it = pending.begin(); it != pending.end();) {
-    PendingRequest& req = it->second;
-    if (!req.user_visible()) {
-      it = pending.erase(it);
-      continue;
-    }
-    if (req.state == ReqState::written) {
-      ++metrics.outcome_unknown;
-      Error e(Errc::outcome_unknown, "connection to " + options.remotes[remote].text +
-                                         " lost after request " + std::to_string(it->first) +
-                                         " (" + req.method + ") was sent: " + reason.message());
-      if (req.kind == ReqKind::user_transact) {
-        complete_transact(req, e);
-      } else {
-        complete(req, e);
-      }
-      it = pending.erase(it);
-      continue;
-    }
-    if (req.state == ReqState::buffered) {
-      req.state = ReqState::queued;
-      requeue.push_back(it->first);
-    }
-    ++it;
+  for (auto& [id, req] : requests.connection_lost()) {
+    ++metrics.outcome_unknown;
+    complete(req, Error(Errc::outcome_unknown, "connection to " + options.remotes[remote].text +
+                                                   " lost after request " + std::to_string(id) + " (" +
+                                                   req.method + ") was sent: " + reason.message()));
   }
-  if (!requeue.empty()) {
-    // Never written: they go out first on the next connection, in order.
-    requeue.insert(requeue.end(), queued.begin(), queued.end());
-    std::sort(requeue.begin(), requeue.end());
-    queued.assign(requeue.begin(), requeue.end());
-  }
-  out.clear();
-  out_ids.clear();
-  writing.clear();
-  writing_done = 0;
-  write_in_flight = false;
-  for (auto& [name, held] : locks) {
-    if (held) {
-      held = false;
-      emit(LockChanged{name, LockEvent::lost});
-    }
-  }
-  server_ok = schema_ok = monitor_requested = synced = false;
-  current_is_leader.reset();
+  for (auto& lost : locks.lose_all()) emit(std::move(lost));
+  conditions_lost_with_connection();
+  server.start(remote);
+  monitor = MonitorState::idle;
+  schema_received = false;
   pending_disconnect.reset();
 }
 
-void Session::Impl::fail_connection(Error reason) {
-  if (!pending_disconnect) {
-    if (reason.is(Errc::server_rejected)) {
-      ++metrics.server_rejections;
-      emit(ServerRejected{remote_index(), reason});
-    } else {
-      ++metrics.protocol_errors;
-    }
-    pending_disconnect = std::move(reason);
+void Session::Impl::fail_connection(Error reason, Ending ending) {
+  if (pending_disconnect) return;
+  if (reason.is(Errc::server_rejected)) {
+    ++metrics.server_rejections;
+    emit(ServerRejected{remote_index(), reason});
+  } else {
+    ++metrics.protocol_errors;
   }
+  pending_disconnect.emplace(std::move(reason), ending);
+}
+
+void Session::Impl::refuse_permanently(Error reason) {
+  // With one remote, or once every remote has refused in a row, no retry
+  // can help: stop with the servers' own words.
+  if (++permanent_refusals < options.remotes.size()) {
+    fail_connection(std::move(reason), Ending::refusal);
+    return;
+  }
+  if (reason.is(Errc::server_rejected)) {
+    ++metrics.server_rejections;
+    emit(ServerRejected{remote_index(), reason});
+  }
+  std::string detail = reason.detail;
+  if (options.remotes.size() > 1) {
+    reconnect.refused(last_now, reason, false);
+    detail = "every server refused: " + failures_by_remote_text();
+  }
+  stop(last_now, Error(reason.code, std::move(detail)));
+}
+
+std::string Session::Impl::failures_by_remote_text() const {
+  std::string out;
+  const auto& failures = reconnect.failures();
+  for (size_t i = 0; i < failures.size(); ++i) {
+    if (!failures[i]) continue;
+    if (!out.empty()) out += "; ";
+    out += options.remotes[i].text + ": " + failures[i]->message();
+  }
+  return out;
 }
 
 void Session::Impl::on_bytes_received(size_t n, SteadyTime now) {
@@ -243,7 +222,7 @@ void Session::Impl::on_bytes_received(size_t n, SteadyTime now) {
   reconnect.activity(now);
   // The messages that arrived together are parsed in one pass; each is still
   // handled (and may end the connection) before the next is looked at.
-  while (!pending_disconnect) {
+  while (!pending_disconnect && !stopped()) {
     auto batch = framer.next_batch(parser.batch_limit());
     if (!batch) {
       fail_connection(batch.error());
@@ -261,139 +240,94 @@ void Session::Impl::on_bytes_received(size_t n, SteadyTime now) {
         fail_connection(rpc.error());
         return false;
       }
-      dispatch(*rpc, now);
-      return !pending_disconnect;
+      dispatch(*rpc);
+      return !pending_disconnect && !stopped();
     });
   }
 }
 
-// ---------------------------------------------------------------- output
+// ---------------------------------------------------------------- requests
 
-void Session::Impl::append_request(int64_t id, PendingRequest& req) {
-  JsonWriter w(out);
-  w.begin_object().key("id").integer(id).key("method").string(req.method).key("params").raw(
-      req.params);
-  w.end_object();
-  req.state = ReqState::buffered;
-  out_ids.push_back(id);
-  ++metrics.messages_sent;
-  if (req.kind == ReqKind::user_transact) ++metrics.transactions_sent;
-}
-
-void Session::Impl::append_notification(std::string_view method, std::string_view params) {
-  JsonWriter w(out);
-  w.begin_object().key("id").null().key("method").string(method).key("params").raw(params);
-  w.end_object();
-  ++metrics.messages_sent;
-}
-
-int64_t Session::Impl::send_internal(ReqKind kind, std::string method, std::string params) {
-  int64_t id = next_id++;
+PendingRequest& Session::Impl::send_internal(ReqKind kind, std::string method, std::string params) {
   PendingRequest req;
   req.kind = kind;
   req.method = std::move(method);
   req.params = std::move(params);
-  auto& stored = pending.emplace(id, std::move(req)).first->second;
-  append_request(id, stored);
-  return id;
+  return requests.send(std::move(req));
 }
 
 RequestHandle Session::Impl::submit(ReqKind kind, std::string method, std::string params,
                                     std::optional<Transaction> txn, std::string lock_name) {
-  int64_t id = next_id++;
+  int64_t id = requests.allocate_id();
+  auto handle = static_cast<RequestHandle>(id);
+  if (stopped() || requests.pending() >= options.max_pending_requests) {
+    Error e = stopped() ? Error(Errc::canceled, "the session is stopped: " + stop_reason->message())
+                        : Error(Errc::resources_exhausted,
+                                "more than max_pending_requests (" +
+                                    std::to_string(options.max_pending_requests) + ") requests pending");
+    complete(handle, kind, e);
+    return handle;
+  }
   PendingRequest req;
   req.kind = kind;
-  req.handle = static_cast<RequestHandle>(id);
+  req.handle = handle;
   req.method = std::move(method);
   req.params = std::move(params);
   req.txn = std::move(txn);
   req.lock_name = std::move(lock_name);
-  if (stopped || user_pending >= options.max_pending_requests) {
-    Error e = stopped ? Error(Errc::canceled, "the session is stopped")
-                      : Error(Errc::resources_exhausted,
-                              "more than max_pending_requests (" +
-                                  std::to_string(options.max_pending_requests) +
-                                  ") requests pending");
-    if (kind == ReqKind::user_transact) {
-      emit(TransactDone{req.handle, e});
-    } else {
-      emit(RpcDone{req.handle, e});
-    }
-    return req.handle;
-  }
-  ++user_pending;
-  auto& stored = pending.emplace(id, std::move(req)).first->second;
-  if (server_ok && is_connected()) {
-    append_request(id, stored);
+  requests.submit(id, std::move(req), server_accepted() && is_connected());
+  return handle;
+}
+
+RequestHandle Session::Impl::done_now(Result<std::string> result) {
+  auto handle = static_cast<RequestHandle>(requests.allocate_id());
+  emit(RpcDone{handle, std::move(result)});
+  return handle;
+}
+
+void Session::Impl::complete(RequestHandle handle, ReqKind kind, Result<std::string> result) {
+  if (handle == 0) return;
+  if (kind == ReqKind::user_transact) {
+    Result<TransactResult> r = result ? Result<TransactResult>(Error(Errc::invalid_transact_reply, "no result"))
+                                      : Result<TransactResult>(result.error());
+    emit(TransactDone{handle, std::move(r)});
   } else {
-    queued.push_back(id);
-  }
-  return static_cast<RequestHandle>(id);
-}
-
-void Session::Impl::flush_queued() {
-  while (!queued.empty()) {
-    int64_t id = queued.front();
-    queued.pop_front();
-    auto it = pending.find(id);
-    if (it != pending.end() && it->second.state == ReqState::queued) append_request(id, it->second);
+    emit(RpcDone{handle, std::move(result)});
   }
 }
 
-void Session::Impl::complete(PendingRequest& req, Result<std::string> result) {
-  if (!req.user_visible()) return;
-  if (user_pending > 0) --user_pending;
-  emit(RpcDone{req.handle, std::move(result)});
-}
-
-void Session::Impl::complete_transact(PendingRequest& req, Result<TransactResult> result) {
-  if (user_pending > 0) --user_pending;
-  emit(TransactDone{req.handle, std::move(result)});
+void Session::Impl::complete(const PendingRequest& req, Result<std::string> result) {
+  complete(req.handle, req.kind, std::move(result));
 }
 
 bool Session::Impl::cancel(RequestHandle handle) {
-  auto it = pending.find(static_cast<int64_t>(handle));
-  if (handle == 0 || it == pending.end() || !it->second.user_visible()) return false;
-  PendingRequest& req = it->second;
-  if (req.state == ReqState::queued) {
-    queued.erase(std::remove(queued.begin(), queued.end(), it->first), queued.end());
-    Error e(Errc::canceled, "request " + std::to_string(handle) + " (" + req.method +
-                                ") canceled before it was sent");
-    if (req.kind == ReqKind::user_transact) {
-      complete_transact(req, e);
-    } else {
-      complete(req, e);
-    }
-    pending.erase(it);
+  if (handle == 0) return false;
+  auto id = static_cast<int64_t>(handle);
+  if (auto req = requests.take_queued(id)) {
+    complete(*req, Error(Errc::canceled, "request " + std::to_string(handle) + " (" + req->method +
+                                             ") canceled before it was sent"));
     return true;
   }
-  if (req.kind == ReqKind::user_transact && is_connected()) {
-    append_notification("cancel", "[" + std::to_string(handle) + "]");
+  const PendingRequest* req = requests.find(id);
+  if (req && req->kind == ReqKind::user_transact && is_connected()) {
+    requests.send_notification("cancel", "[" + std::to_string(handle) + "]");
     return true;
   }
   return false;
 }
 
 void Session::Impl::stop(SteadyTime now, Error reason) {
-  if (stopped) return;
-  stopped = true;
-  for (auto& [id, req] : pending) {
-    if (!req.user_visible()) continue;
-    Error e = req.state == ReqState::written
-                  ? Error(Errc::outcome_unknown, "the session was stopped after request " +
-                                                     std::to_string(id) + " was sent")
-                  : reason;
-    if (req.kind == ReqKind::user_transact) {
-      complete_transact(req, e);
-    } else {
-      complete(req, e);
-    }
+  if (stopped()) return;
+  stop_reason = reason;
+  for (auto& [id, req] : requests.take_all()) {
+    complete(req, req.state == ReqState::written
+                      ? Error(Errc::outcome_unknown,
+                              "the session was stopped after request " + std::to_string(id) + " was sent")
+                      : reason);
   }
-  pending.clear();
-  queued.clear();
-  user_pending = 0;
+  for (auto handle : conditions.take_all_handles()) emit(RpcDone{handle, reason});
   if (is_connected() || phase == SessionPhase::connecting) {
-    pending_disconnect = reason;
+    if (!pending_disconnect) pending_disconnect.emplace(reason, Ending::failure);
   } else {
     phase = SessionPhase::stopped;
   }
@@ -424,7 +358,7 @@ Session& Session::operator=(Session&&) noexcept = default;
 Session::~Session() = default;
 
 SessionAction Session::next_action(SteadyTime now) { return impl_->next_action(now); }
-void Session::write_done(size_t bytes) { impl_->write_done(bytes); }
+void Session::write_done(size_t bytes) { impl_->metrics.bytes_sent += impl_->requests.write_done(bytes); }
 void Session::on_connected(SteadyTime now) { impl_->on_connected(now); }
 void Session::on_connect_failed(SteadyTime now, Error reason) {
   impl_->on_connect_failed(now, std::move(reason));
@@ -464,7 +398,7 @@ RequestHandle Session::transact(Transaction txn) {
                         ? txn.validate(*impl_->schema)
                         : txn.check();
   if (!ok) {
-    RequestHandle h = static_cast<RequestHandle>(impl_->next_id++);
+    auto h = static_cast<RequestHandle>(impl_->requests.allocate_id());
     impl_->emit(TransactDone{h, ok.error()});
     return h;
   }
@@ -475,145 +409,73 @@ RequestHandle Session::transact(Transaction txn) {
 RequestHandle Session::list_dbs() { return impl_->submit(ReqKind::user_rpc, "list_dbs", "[]"); }
 
 RequestHandle Session::get_schema(std::string_view database) {
-  std::string params = "[";
-  append_json_string(params, database);
-  params += "]";
-  return impl_->submit(ReqKind::user_rpc, "get_schema", std::move(params));
+  return impl_->submit(ReqKind::user_rpc, "get_schema", name_params(database));
 }
 
-RequestHandle Session::echo(std::string params_json) {
-  return call("echo", std::move(params_json));
-}
+RequestHandle Session::echo(std::string params_json) { return call("echo", std::move(params_json)); }
 
-RequestHandle Session::get_server_id() {
-  return impl_->submit(ReqKind::user_rpc, "get_server_id", "[]");
-}
+RequestHandle Session::get_server_id() { return impl_->submit(ReqKind::user_rpc, "get_server_id", "[]"); }
 
 RequestHandle Session::set_db_change_aware(bool aware) {
   return impl_->submit(ReqKind::user_rpc, "set_db_change_aware", aware ? "[true]" : "[false]");
 }
 
-namespace {
-std::string name_params(std::string_view name) {
-  std::string params = "[";
-  append_json_string(params, name);
-  params += "]";
-  return params;
-}
-}  // namespace
-
 RequestHandle Session::lock(std::string_view name) {
-  impl_->locks.emplace(std::string(name), false);
-  return impl_->submit(ReqKind::user_lock, "lock", name_params(name), std::nullopt,
-                       std::string(name));
+  impl_->locks.want(name);
+  return impl_->submit(ReqKind::user_lock, "lock", name_params(name), std::nullopt, std::string(name));
 }
 
 RequestHandle Session::steal(std::string_view name) {
-  impl_->locks.emplace(std::string(name), false);
-  return impl_->submit(ReqKind::user_lock, "steal", name_params(name), std::nullopt,
-                       std::string(name));
+  impl_->locks.want(name);
+  return impl_->submit(ReqKind::user_lock, "steal", name_params(name), std::nullopt, std::string(name));
 }
 
 RequestHandle Session::unlock(std::string_view name) {
-  auto it = impl_->locks.find(name);
-  if (it != impl_->locks.end()) impl_->locks.erase(it);
-  return impl_->submit(ReqKind::user_unlock, "unlock", name_params(name), std::nullopt,
-                       std::string(name));
+  impl_->locks.forget(name);
+  return impl_->submit(ReqKind::user_unlock, "unlock", name_params(name), std::nullopt, std::string(name));
 }
 
 RequestHandle Session::set_condition(std::string_view table, std::string where_json) {
-  auto fail = [&](Error e) {
-    RequestHandle h = static_cast<RequestHandle>(impl_->next_id++);
-    impl_->emit(RpcDone{h, std::move(e)});
-    return h;
-  };
   if (!where_json.empty()) {
     auto ok = check_json_array(where_json, "the where condition of table " + std::string(table));
-    if (!ok) return fail(ok.error());
+    if (!ok) return impl_->done_now(ok.error());
   }
-  auto& monitor = impl_->options.monitor;
-  auto it = std::find_if(monitor.begin(), monitor.end(),
-                         [&](const MonitoredTable& t) { return t.table == table; });
-  if (it == monitor.end()) {
-    if (!monitor.empty() || impl_->replica) {
-      // Monitoring everything: a condition narrows one table, the rest stay whole.
-      if (monitor.empty() && impl_->replica) {
-        for (size_t i = 0; i < impl_->replica->table_count(); ++i) {
-          monitor.push_back({std::string(impl_->replica->table_at(i).name()), {}, {}});
-        }
-        it = std::find_if(monitor.begin(), monitor.end(),
-                          [&](const MonitoredTable& t) { return t.table == table; });
-      }
-    }
-    if (it == monitor.end()) {
-      return fail(Error(Errc::unknown_table, "table " + std::string(table) + " is not monitored"));
-    }
-  }
-  it->where_json = where_json;
-  const bool monitor_out =
-      impl_->is_connected() && impl_->monitor_requested && impl_->monitor_wanted;
-  if (!monitor_out) {
-    // The next monitor request carries the new condition.
-    RequestHandle h = static_cast<RequestHandle>(impl_->next_id++);
-    impl_->emit(RpcDone{h, std::string("{}")});
-    return h;
-  }
-  // {"<table>": [{"where": cond}]} for the monitor of this connection.
-  std::string params = impl_->data_monid + "," + impl_->data_monid + ",{";
-  append_json_string(params, table);
-  params += ":[{\"where\":";
-  params += where_json.empty() ? "[true]" : where_json;
-  params += "}]}]";
-  params.insert(0, "[");
-  return impl_->submit(ReqKind::user_rpc, "monitor_cond_change", std::move(params));
+  return impl_->set_condition(table, std::move(where_json));
 }
 
+uint64_t Session::condition_seqno() const noexcept { return impl_->conditions.seqno(); }
+bool Session::conditions_pending() const noexcept { return impl_->conditions.pending(); }
+
 RequestHandle Session::cancel_monitor() {
-  auto done_now = [&](Result<std::string> r) {
-    RequestHandle h = static_cast<RequestHandle>(impl_->next_id++);
-    impl_->emit(RpcDone{h, std::move(r)});
-    return h;
-  };
   if (!impl_->options.replicate) {
-    return done_now(Error(Errc::invalid_argument, "cancel_monitor: the session does not replicate"));
+    return impl_->done_now(Error(Errc::invalid_argument, "cancel_monitor: the session does not replicate"));
   }
   impl_->monitor_wanted = false;
-  if (!impl_->is_connected() || !impl_->monitor_requested) return done_now(std::string("{}"));
+  if (!impl_->is_connected() || impl_->monitor == MonitorState::idle) return impl_->done_now(std::string("{}"));
   return impl_->submit(ReqKind::user_monitor_cancel, "monitor_cancel", "[" + impl_->data_monid + "]");
 }
 
 RequestHandle Session::resume_monitor() {
-  RequestHandle h = static_cast<RequestHandle>(impl_->next_id++);
   if (!impl_->options.replicate) {
-    impl_->emit(RpcDone{h, Error(Errc::invalid_argument,
-                                 "resume_monitor: the session does not replicate")});
-    return h;
+    return impl_->done_now(Error(Errc::invalid_argument, "resume_monitor: the session does not replicate"));
   }
-  impl_->emit(RpcDone{h, std::string("{}")});
+  RequestHandle h = impl_->done_now(std::string("{}"));
   if (impl_->monitor_wanted) return h;
   impl_->monitor_wanted = true;
-  if (!impl_->is_connected()) return h;
   // Without a monitor in place (a cancel still on the wire sends it when
   // confirmed): ask now.
-  impl_->maybe_request_monitor();
-  if (impl_->monitor_requested && !impl_->synced) impl_->phase = SessionPhase::monitoring;
+  if (impl_->is_connected()) impl_->maybe_request_monitor();
   return h;
 }
 
 RequestHandle Session::call(std::string_view method, std::string params_json) {
   auto ok = check_json_array(params_json, "the params of " + std::string(method));
-  if (!ok) {
-    RequestHandle h = static_cast<RequestHandle>(impl_->next_id++);
-    impl_->emit(RpcDone{h, ok.error()});
-    return h;
-  }
+  if (!ok) return impl_->done_now(ok.error());
   return impl_->submit(ReqKind::user_rpc, std::string(method), std::move(params_json));
 }
 
 bool Session::cancel(RequestHandle handle) { return impl_->cancel(handle); }
-void Session::stop(SteadyTime now) {
-  impl_->stop(now, Error(Errc::canceled, "the session was stopped"));
-}
+void Session::stop(SteadyTime now) { impl_->stop(now, Error(Errc::canceled, "the session was stopped")); }
 
 std::optional<SessionEvent> Session::poll_event() {
   if (impl_->events.empty()) return std::nullopt;
@@ -623,19 +485,24 @@ std::optional<SessionEvent> Session::poll_event() {
 }
 
 void Session::set_change_listener(ChangeListener listener) { impl_->listener = std::move(listener); }
-const Replica* Session::replica() const noexcept {
-  return impl_->replica ? &*impl_->replica : nullptr;
+const Replica* Session::replica() const noexcept { return impl_->replica ? &*impl_->replica : nullptr; }
+const DatabaseSchema* Session::server_schema() const noexcept { return impl_->schema.get(); }
+bool Session::server_has_table(std::string_view table) const noexcept {
+  return impl_->schema && impl_->schema->find_table(table);
 }
-bool Session::synced() const noexcept { return impl_->synced; }
+bool Session::server_has_column(std::string_view table, std::string_view column) const noexcept {
+  const TableSchema* t = impl_->schema ? impl_->schema->find_table(table) : nullptr;
+  return t && (column == "_uuid" || column == "_version" || t->find_column(column));
+}
+const std::optional<Error>& Session::stop_reason() const noexcept { return impl_->stop_reason; }
+std::string Session::failures_by_remote() const { return impl_->failures_by_remote_text(); }
+bool Session::synced() const noexcept { return impl_->synced(); }
 bool Session::connected() const noexcept { return impl_->is_connected(); }
 SessionPhase Session::phase() const noexcept { return impl_->phase; }
 size_t Session::current_remote() const noexcept { return impl_->remote_index(); }
-bool Session::has_lock(std::string_view name) const noexcept {
-  auto it = impl_->locks.find(name);
-  return it != impl_->locks.end() && it->second;
-}
+bool Session::has_lock(std::string_view name) const noexcept { return impl_->locks.held(name); }
 bool Session::monitor_canceled() const noexcept { return !impl_->monitor_wanted; }
-size_t Session::pending_requests() const noexcept { return impl_->user_pending; }
+size_t Session::pending_requests() const noexcept { return impl_->requests.pending(); }
 const SessionMetrics& Session::metrics() const noexcept { return impl_->metrics; }
 const SessionOptions& Session::options() const noexcept { return impl_->options; }
 const Reconnect& Session::reconnect() const noexcept { return impl_->reconnect; }

@@ -1,72 +1,51 @@
 #pragma once
-// The private state of a Session, shared by the session_*.cpp files:
-// session.cpp (driver side, requests, output), session_dispatch.cpp (incoming
-// messages), session_monitor.cpp (schema, monitor, updates),
-// session_server_watch.cpp (_Server.Database checks).
+// The private state of a Session. Its sub-machines each live in their own
+// file and are tested alone: RequestQueue (request_queue.hpp: queued ->
+// buffered -> written, pipelined writes), ServerWatch (server_watch.hpp: the
+// _Server.Database checks), ConditionTracker (condition_tracker.hpp: new ->
+// requested -> acknowledged conditions), MonitorPlan (monitor_plan.hpp: what
+// the server's schema lets us monitor) and LockTable (lock_table.hpp). The
+// Impl is the glue: the connection lifecycle (session.cpp), the routing of
+// incoming messages (session_dispatch.cpp) and the data monitor
+// (session_monitor.cpp: get_schema, monitor_cond_since -> monitor_cond ->
+// monitor, updates, condition changes).
 #include <deque>
-#include <map>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "condition_tracker.hpp"
 #include "fastovsdb/core/json_parse.hpp"
 #include "fastovsdb/core/jsonrpc.hpp"
 #include "fastovsdb/core/session.hpp"
+#include "lock_table.hpp"
+#include "monitor_plan.hpp"
+#include "request_queue.hpp"
+#include "server_watch.hpp"
 
 namespace fastovsdb {
 
-enum class ReqKind : uint8_t {
-  // User requests (they have a handle and complete with an event).
-  user_transact,
-  user_rpc,
-  user_lock,  // lock or steal
-  user_unlock,
-  user_monitor_cancel,  // monitor_cancel of the data monitor
-  // The session's own requests (dropped with their connection).
-  server_monitor,
-  db_change_aware,
-  schema,
-  data_monitor,
-  relock,
-  probe,
-  cond_change,
+// The data monitor on the current connection.
+enum class MonitorState : uint8_t {
+  idle,       // none: not yet asked for (schema or server pending), or canceled
+  requested,  // a monitor request is on the wire (see its MonitorMethod)
+  live,       // its reply is in the replica: updates flow (synced)
 };
 
-enum class ReqState : uint8_t {
-  queued,    // waiting for an accepted connection
-  buffered,  // serialized into out_, not yet handed to the driver
-  written,   // handed to the driver in a Write action
-};
-
-enum class MonitorMethod : uint8_t { cond_since, cond, plain };
-
-struct PendingRequest {
-  ReqKind kind;
-  RequestHandle handle = 0;  // user requests only
-  ReqState state = ReqState::queued;
-  std::string method;
-  std::string params;  // a JSON array
-  std::optional<Transaction> txn;
-  std::string lock_name;
-  MonitorMethod monitor_method = MonitorMethod::cond_since;  // data_monitor
-  bool user_visible() const noexcept { return handle != 0; }
-};
-
-struct ServerDbRow {
-  std::string name;
-  std::string model;
-  bool connected = false;
-  bool leader = false;
-  std::optional<int64_t> index;
-  std::string cid;
+// How a connection that the session ends counts for the reconnect policy.
+enum class Ending : uint8_t {
+  failure,          // a protocol error, a probe timeout: back off
+  refusal,          // the server refused us for good (no such database, ...)
+  passing_refusal,  // refused for a cluster state an election ends
 };
 
 struct Session::Impl {
   Impl(SessionOptions o, SteadyTime now);
 
-  // session.cpp
+  // session.cpp: driver side, lifecycle, requests, completion
   SessionAction next_action(SteadyTime now);
-  void write_done(size_t n);
   void on_connected(SteadyTime now);
   void on_connect_failed(SteadyTime now, Error reason);
   void on_disconnected(SteadyTime now, Error reason);
@@ -77,30 +56,37 @@ struct Session::Impl {
   void release_idle_buffers();
   RequestHandle submit(ReqKind kind, std::string method, std::string params,
                        std::optional<Transaction> txn = std::nullopt, std::string lock_name = {});
-  int64_t send_internal(ReqKind kind, std::string method, std::string params);
-  void append_request(int64_t id, PendingRequest& req);
-  void append_notification(std::string_view method, std::string_view params);
-  void flush_queued();
-  void lose_connection(SteadyTime now, const Error& reason, bool connected_before);
-  void fail_connection(Error reason);
-  void complete(PendingRequest& req, Result<std::string> result);
-  void complete_transact(PendingRequest& req, Result<TransactResult> result);
+  PendingRequest& send_internal(ReqKind kind, std::string method, std::string params);
+  void lose_connection(SteadyTime now, const Error& reason, bool connected_before, Ending ending);
+  // Ends the connection (reported by the next action).
+  void fail_connection(Error reason, Ending ending = Ending::failure);
+  // A permanent refusal: the session stops once no remote is left to try.
+  void refuse_permanently(Error reason);
+  std::string failures_by_remote_text() const;
+  void complete(const PendingRequest& req, Result<std::string> result);
+  void complete(RequestHandle handle, ReqKind kind, Result<std::string> result);
+  // An immediate completion for a request that never went anywhere.
+  RequestHandle done_now(Result<std::string> result);
   bool cancel(RequestHandle handle);
   void stop(SteadyTime now, Error reason);
+  bool stopped() const noexcept { return stop_reason.has_value(); }
   bool is_connected() const noexcept {
     return phase == SessionPhase::checking_server || phase == SessionPhase::monitoring ||
            phase == SessionPhase::live;
   }
+  bool server_accepted() const noexcept { return server.state() == ServerWatch::State::accepted; }
   void emit(SessionEvent e) { events.push_back(std::move(e)); }
   size_t remote_index() const noexcept { return reconnect.current_remote(); }
+  const std::string& remote_name() const noexcept { return options.remotes[remote_index()].text; }
 
   // session_dispatch.cpp
-  void dispatch(const RpcMessage& msg, SteadyTime now);
+  void dispatch(const RpcMessage& msg);
   void on_request(const RpcMessage& msg);
   void on_notification(const RpcMessage& msg);
   void on_response(const RpcMessage& msg);
-  void on_lock_reply(PendingRequest& req, const RpcMessage& msg);
-  void on_monitor_cancel_reply(PendingRequest& req, const RpcMessage& msg);
+  void on_lock_reply(const PendingRequest& req, const RpcMessage& msg);
+  void on_monitor_cancel_reply(const PendingRequest& req, const RpcMessage& msg);
+  void on_server_verdict(const ServerWatch::Verdict& verdict);
 
   // session_monitor.cpp
   void start_handshake();
@@ -108,16 +94,15 @@ struct Session::Impl {
   void maybe_request_monitor();
   void send_data_monitor(MonitorMethod method);
   void on_schema_reply(const RpcMessage& msg);
-  void on_data_monitor_reply(PendingRequest& req, const RpcMessage& msg);
+  void on_data_monitor_reply(const PendingRequest& req, const RpcMessage& msg);
   void on_data_update(UpdateFormat format, simdjson::dom::array params);
+  void on_monitor_live();
   std::string monitor_requests_json(MonitorMethod method) const;
-
-  // session_server_watch.cpp
-  void send_server_monitor();
-  void on_server_monitor_reply(const RpcMessage& msg);
-  void on_server_update(simdjson::dom::element table_updates);
-  Result<void> apply_server_updates(simdjson::dom::element table_updates);
-  void check_server();
+  RequestHandle set_condition(std::string_view table, std::string where_json);
+  void send_condition_changes();
+  void on_cond_change_reply(const PendingRequest& req, const RpcMessage& msg);
+  void conditions_lost_with_connection();
+  bool synced() const noexcept { return monitor == MonitorState::live; }
 
   SessionOptions options;
   Reconnect reconnect;
@@ -132,50 +117,37 @@ struct Session::Impl {
   SteadyTime last_now;
 
   SessionPhase phase = SessionPhase::disconnected;
-  bool stopped = false;
-  std::optional<Error> pending_disconnect;  // decided here, reported by next_action
+  std::optional<Error> stop_reason;
+  // Decided while handling input, carried out by the next action.
+  std::optional<std::pair<Error, Ending>> pending_disconnect;
+  // Permanent refusals in a row, without an accepted server between them.
+  size_t permanent_refusals = 0;
 
-  std::map<int64_t, PendingRequest> pending;  // by JSON-RPC id (== handle for users)
-  std::deque<int64_t> queued;                 // user requests awaiting an accepted server
-  int64_t next_id = 1;
-  size_t user_pending = 0;
-
-  std::string out;      // messages not yet handed to the driver
-  std::string writing;  // handed out in a Write action
-  size_t writing_done = 0;
-  bool write_in_flight = false;
-  std::vector<int64_t> out_ids;  // requests serialized into `out`
-
-  // False from cancel_monitor() until resume_monitor(): no connection asks
-  // for the data monitor meanwhile, so a reconnect does not undo the cancel.
-  bool monitor_wanted = true;
-
-  // The current connection.
+  RequestQueue requests{metrics};
+  ServerWatch server;
+  // Whether this session checks _Server.Database at all.
   bool watch_server = false;
-  bool server_ok = false;
-  bool schema_ok = false;
-  // A data monitor was requested on this connection and not canceled since.
-  bool monitor_requested = false;
-  bool synced = false;
+  LockTable locks;
+
+  // The data monitor. `monitor_wanted` is the user's will (cancel_monitor()
+  // until resume_monitor()) and outlives connections; the rest is per
+  // connection.
+  bool monitor_wanted = true;
+  MonitorState monitor = MonitorState::idle;
+  MonitorMethod live_method = MonitorMethod::cond_since;
+  bool schema_received = false;  // on this connection
   std::string data_monid;
-  std::string server_monid;
   // Whether replica->last_txn_id() may be handed to monitor_cond_since: only
-  // when the replica holds exactly the state as of that transaction.
+  // when the replica holds exactly the state as of that transaction under the
+  // acknowledged conditions.
   bool txn_id_valid = false;
-
-  // _Server.Database rows of the current connection, by row uuid.
-  std::map<std::string, ServerDbRow> server_rows;
-  std::optional<bool> current_is_leader;
-  std::optional<size_t> last_leader_remote;
-  std::string max_index_cid;
-  int64_t max_index = -1;
-
-  // Locks the user wants, and whether they are held now.
-  std::map<std::string, bool, std::less<>> locks;
+  MonitorPlan plan;
+  ConditionTracker conditions;
+  std::set<std::pair<std::string, std::string>> reported_gaps;
 };
 
-// ["<database>"] as params.
-std::string db_params(std::string_view database);
+// ["<name>"] as params.
+std::string name_params(std::string_view name);
 // {"error": ...} text of a response as an Error.
 Error server_error(const RpcMessage& msg, std::string_view what);
 bool is_unknown_method(const RpcMessage& msg);

@@ -89,17 +89,22 @@ class ClientState : public std::enable_shared_from_this<ClientState> {
 
   void wait_synced(uint64_t op_id, CompletionPtr<Result<void>> c) {
     if (session_.synced()) return c->complete(Result<void>());
-    if (stopped_ || session_.phase() == SessionPhase::stopped)
-      return c->complete(Error(fastovsdb::Errc::canceled, "the session is stopped"));
+    if (stopped_ || session_.phase() == SessionPhase::stopped) return c->complete(stopped_reason());
     sync_waiters_.emplace(op_id, std::move(c));
   }
 
   void wait_connected(uint64_t op_id, CompletionPtr<Result<void>> c) {
     auto phase = session_.phase();
     if (phase == SessionPhase::monitoring || phase == SessionPhase::live) return c->complete(Result<void>());
-    if (stopped_ || phase == SessionPhase::stopped)
-      return c->complete(Error(fastovsdb::Errc::canceled, "the session is stopped"));
+    if (stopped_ || phase == SessionPhase::stopped) return c->complete(stopped_reason());
     connect_waiters_.emplace(op_id, std::move(c));
+  }
+
+  // Why waiting is pointless: the session's own reason (a refusal in the
+  // server's words) rather than a bare "stopped".
+  Error stopped_reason() const {
+    if (const auto& reason = session_.stop_reason()) return *reason;
+    return Error(fastovsdb::Errc::canceled, "the client was stopped");
   }
 
   void cancel(uint64_t op_id) {

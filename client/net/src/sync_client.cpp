@@ -1,6 +1,7 @@
 #include "fastovsdb/net/sync_client.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 #include "fastovsdb/core/datum_json.hpp"
 #include "fastovsdb/core/json_writer.hpp"
@@ -100,12 +101,18 @@ Result<std::unique_ptr<SyncClient>> SyncClient::connect(std::string_view remotes
   std::optional<Result<void>> r;
   if (in_time || future.wait_for(std::chrono::seconds(5)) == std::future_status::ready) r = future.get();
   if (r && *r) return self;
-  auto [why, gave_up] =
-      self->inspect([watch](const Session&) { return std::make_pair(watch->last_failure, watch->gave_up); });
+  auto [why, gave_up, failures] = self->inspect([watch](const Session& s) {
+    return std::make_tuple(watch->last_failure, watch->gave_up, s.failures_by_remote());
+  });
   if (gave_up && why) return *why;
   if (!in_time || !r || r->error().is(fastovsdb::Errc::canceled)) {
     std::string detail = "no server accepted within " + std::to_string(timeout.count()) + " ms";
-    if (why) detail += "; last failure: " + why->message();
+    // A cluster list names every member's last failure, not only the last one tried.
+    if (remote_count > 1 && !failures.empty()) {
+      detail += "; last failures: " + failures;
+    } else if (why) {
+      detail += "; last failure: " + why->message();
+    }
     return Error(make_error_code(Errc::timed_out), detail);
   }
   return r->error();

@@ -146,5 +146,73 @@ TEST(Reconnect, StopAndStart) {
   EXPECT_EQ(r.run(t0 + 1h), Reconnect::Action::connect);
 }
 
+TEST(Reconnect, UnseededProcessesShuffleDifferently) {
+  // Two clients started together must not walk a cluster in the same order.
+  ReconnectOptions o;
+  o.shuffle_remotes = true;
+  auto order_of = [&] {
+    Reconnect r(o, 5, t0);
+    std::vector<size_t> order;
+    SteadyTime now = t0;
+    for (int i = 0; i < 5; ++i) {
+      order.push_back(r.current_remote());
+      r.connecting(now);
+      r.connect_failed(now, Error(Errc::connect_timeout, "x"));
+    }
+    return order;
+  };
+  // 120 orders: a few draws differ unless the seed is the same every time.
+  std::set<std::vector<size_t>> orders;
+  for (int i = 0; i < 8; ++i) orders.insert(order_of());
+  EXPECT_GT(orders.size(), 1u);
+}
+
+// A 3-member cluster whose leader died: the members answer "not the leader"
+// until the election ends. Passes over the list repeat every election_retry,
+// without the doubling backoff, for as long as some member answers.
+TEST(Reconnect, ElectionRefusalsRetrySoonWithoutDoubling) {
+  ReconnectOptions o = no_jitter();
+  o.election_retry = 250ms;
+  Reconnect r(o, 3, t0);
+  SteadyTime now = t0;
+  // Connected to the leader (remote 0) for a while, then it is killed.
+  r.connecting(now);
+  r.connected(now);
+  now += 60s;
+  r.activity(now);
+  r.reset_backoff();
+  r.disconnected(now, Error(Errc::connect_timeout, "leader killed"));
+  for (int pass = 0; pass < 4; ++pass) {
+    // Remote 1 and 2 refuse (passing), remote 0 is dead.
+    for (int i = 0; i < 3; ++i) {
+      ASSERT_EQ(r.run(now), Reconnect::Action::connect) << "pass " << pass << " try " << i;
+      r.connecting(now);
+      if (r.current_remote() == 0) {
+        r.connect_failed(now, Error(Errc::connect_timeout, "refused"));
+      } else {
+        r.connected(now);
+        r.refused(now, Error(Errc::server_rejected, "not the cluster leader"), true);
+      }
+    }
+    // After a pass: the short election retry, never the doubling backoff.
+    EXPECT_LE(*r.next_deadline() - now, 250ms) << "pass " << pass;
+    now = *r.next_deadline();
+  }
+  // Every member's last failure is kept.
+  ASSERT_EQ(r.failures().size(), 3u);
+  for (const auto& f : r.failures()) EXPECT_TRUE(f.has_value());
+}
+
+TEST(Reconnect, UnreachableClusterStillBacksOff) {
+  Reconnect r(no_jitter(), 3, t0);
+  SteadyTime now = t0;
+  for (int i = 0; i < 9; ++i) {
+    now = r.next_deadline().value_or(now);
+    r.connecting(now);
+    r.connect_failed(now, Error(Errc::connect_timeout, "refused"));
+  }
+  EXPECT_GE(r.backoff(), 4000ms);
+}
+
 }  // namespace
 }  // namespace fastovsdb

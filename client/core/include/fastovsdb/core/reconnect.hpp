@@ -10,10 +10,15 @@
 // failure, with jitter from a seeded generator (deterministic for a given
 // seed); a connection that lived at least one backoff period resets it to
 // min_backoff. Going through every remote of a list once is free (no
-// backoff), as OVS does, so failing over inside a cluster is immediate.
+// backoff), as OVS does, so failing over inside a cluster is immediate; losing
+// a server that served us (reset_backoff) grants a new free pass. When, in the
+// last pass, some server answered but refused us for a passing cluster state
+// (an election under way), the next pass comes after election_retry instead
+// of the doubling backoff.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <vector>
 
@@ -35,8 +40,15 @@ struct ReconnectOptions {
   // Up to this fraction of each backoff delay is randomly taken off, so that
   // many clients do not reconnect in lockstep. 0 disables jitter.
   double jitter = 0.25;
-  // Seeds the jitter and the shuffle of the remote list.
-  uint64_t random_seed = 0;
+  // Seeds the jitter and the shuffle of the remote list. Unset: a random
+  // device, so that processes started together do not shuffle a cluster list
+  // into the same order and reconnect in lockstep. Tests set one.
+  std::optional<uint64_t> random_seed;
+  // After a pass over the whole list in which every server answered but
+  // refused us for a passing cluster state (not the leader, not connected to
+  // its cluster: an election under way), the wait before the next pass, in
+  // place of the doubling backoff. Connection failures back off as usual.
+  std::chrono::milliseconds election_retry{250};
   // Whether to shuffle the remote list once at the start (OVS does).
   bool shuffle_remotes = true;
 };
@@ -73,6 +85,13 @@ class Reconnect {
   void connecting(SteadyTime now);
   void connected(SteadyTime now);
   void connect_failed(SteadyTime now, const Error& error);
+  // The server answered and refused us (before or after accepting it).
+  // `passing`: for a cluster state that an election ends (not leader, not
+  // connected to its cluster). Call instead of disconnected().
+  void refused(SteadyTime now, const Error& error, bool passing);
+  // The leader was lost, or told us it is no longer the leader: every remote
+  // gets a free try again at once, as the OVS IDL does after a leader change.
+  void reset_backoff() noexcept;
   // The connection ended (or the session ended it); moves to the next remote.
   void disconnected(SteadyTime now, const Error& error);
   // Any received byte, even part of a message, proves the peer is alive.
@@ -89,6 +108,8 @@ class Reconnect {
   // The current backoff (before jitter).
   std::chrono::milliseconds backoff() const noexcept { return backoff_; }
   const std::optional<Error>& last_error() const noexcept { return last_error_; }
+  // The last failure of each remote (by index into the caller's list).
+  const std::vector<std::optional<Error>>& failures() const noexcept { return failures_; }
   const ReconnectOptions& options() const noexcept { return options_; }
 
   uint64_t attempts() const noexcept { return attempts_; }
@@ -96,7 +117,7 @@ class Reconnect {
 
  private:
   void enter(State s, SteadyTime now) noexcept;
-  void after_failure(SteadyTime now, bool was_connected);
+  void after_failure(SteadyTime now, bool was_connected, bool passing_refusal);
 
   ReconnectOptions options_;
   SplitMix64 random_;
@@ -109,6 +130,9 @@ class Reconnect {
   std::chrono::milliseconds backoff_{0};
   std::chrono::milliseconds delay_{0};  // backoff_ with jitter applied
   size_t free_tries_ = 0;
+  // For the last remote_count() failures: whether each was a passing refusal.
+  std::deque<bool> recent_refusals_;
+  std::vector<std::optional<Error>> failures_;
   std::optional<Error> last_error_;
   uint64_t attempts_ = 0;
   uint64_t successes_ = 0;

@@ -97,6 +97,10 @@ struct SessionOptions {
   // Watch _Server.Database even with one remote and leader_only false. The
   // watch is always on when leader_only is true or there are several remotes.
   bool watch_server = false;
+  // The cluster id (_Server.Database cid) every clustered server must have.
+  // Empty: pinned by the first clustered server seen; a server of another
+  // cluster is refused from then on.
+  std::string cluster_id;
   // Backoff, probe interval (default 5 s), jitter seed.
   ReconnectOptions reconnect;
   FramerLimits limits;
@@ -179,14 +183,28 @@ struct LockChanged {
   std::string name;
   LockEvent event;
 };
-// The session cannot go on (e.g. a monitored table is not in the schema):
-// it stops connecting.
+// The session cannot go on: stop() was called, or the servers refused for
+// good (no such database on any of them, a monitor request they reject, a
+// schema the replica cannot hold). It stops connecting; `reason` keeps the
+// server's own words and, for a cluster list, each member's last failure.
 struct SessionStopped {
   Error reason;
 };
+// Something wanted that the server's schema lacks: a monitored table
+// (`column` empty) or column. Reported once per session; the monitor goes on
+// with what exists.
+struct SchemaGap {
+  std::string table;
+  std::string column;
+  std::string server_version;  // the server schema's "version"
+};
+struct SchemaSkew {
+  SchemaGap gap;
+};
 using SessionEvent =
     std::variant<TransactDone, RpcDone, Connected, ConnectFailed, Disconnected, ServerAccepted,
-                 ServerRejected, LeaderChanged, Synced, ReplicaReset, LockChanged, SessionStopped>;
+                 ServerRejected, LeaderChanged, Synced, ReplicaReset, LockChanged, SessionStopped,
+                 SchemaSkew>;
 
 struct SessionMetrics {
   uint64_t bytes_received = 0;
@@ -208,6 +226,9 @@ struct SessionMetrics {
   uint64_t outcome_unknown = 0;
   uint64_t protocol_errors = 0;
   uint64_t unexpected_replies = 0;  // replies to no pending request (ignored)
+  uint64_t schema_gaps = 0;         // SchemaSkew events
+  uint64_t condition_changes = 0;   // monitor_cond_change requests sent
+  uint64_t conditions_rejected = 0;
   // Time the driver spent in on_bytes_received, if it measures and reports it
   // with add_processing_time() (the core has no clock).
   std::chrono::nanoseconds processing_time{0};
@@ -263,9 +284,20 @@ class Session {
   RequestHandle steal(std::string_view name);
   RequestHandle unlock(std::string_view name);
   // Replaces the where-condition of a monitored table (JSON array, "" for
-  // every row) and, when monitoring with conditions, tells the server
-  // (monitor_cond_change). Used again on every reconnect.
+  // every row). Conditions go through the states new -> requested ->
+  // acknowledged (see condition_tracker.hpp): the request completes with "{}"
+  // once the server has acknowledged this condition and the replica holds
+  // exactly its matching rows (across reconnects), with the server's error if
+  // the server rejects it (the last acknowledged condition stays in force),
+  // or with Errc::canceled when a later set_condition for the same table
+  // supersedes it before it was sent. Servers that only know "monitor" have
+  // no conditions: it completes at once and the replica holds every row.
   RequestHandle set_condition(std::string_view table, std::string where_json);
+  // Settled condition changes (acknowledged or rejected) so far; it moves
+  // whenever one settles.
+  uint64_t condition_seqno() const noexcept;
+  // Whether some condition is still new or requested.
+  bool conditions_pending() const noexcept;
   // Stops the data monitor (RFC 7047 monitor_cancel) and completes with "{}"
   // once the server confirms: no update reaches the replica after that, and
   // synced() is false. The replica keeps its rows as they were (frozen, not
@@ -301,6 +333,17 @@ class Session {
   void set_change_listener(ChangeListener listener);
   // nullptr until the first schema arrives.
   const Replica* replica() const noexcept;
+  // The server's schema (nullptr until the first one arrives), and whether it
+  // has a table or column: a client built for a newer schema asks before it
+  // relies on one.
+  const DatabaseSchema* server_schema() const noexcept;
+  bool server_has_table(std::string_view table) const noexcept;
+  bool server_has_column(std::string_view table, std::string_view column) const noexcept;
+  // Why the session stopped (nullopt while it runs).
+  const std::optional<Error>& stop_reason() const noexcept;
+  // Each remote's last failure, "remote: reason" joined by "; " (empty when
+  // none failed yet).
+  std::string failures_by_remote() const;
   bool synced() const noexcept;
   bool connected() const noexcept;
   SessionPhase phase() const noexcept;

@@ -118,9 +118,11 @@ class SyncClient {
     // Emitted on the strand, where the slot is also cleared.
     boost::asio::post(client_->get_executor(),
                       [signal] { signal->emit(boost::asio::cancellation_type::terminal); });
+    // Say what each server did meanwhile: a timeout alone hides the cause.
+    std::string failures = inspect([](const Session& s) { return s.failures_by_remote(); });
     return Error(make_error_code(Errc::timed_out),
                  std::string(what) + ": no answer within " + std::to_string(timeout.count()) +
-                     " ms; the request was canceled");
+                     " ms; the request was canceled" + (failures.empty() ? "" : "; last failures: " + failures));
   }
 
   boost::asio::io_context io_;

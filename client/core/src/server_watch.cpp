@@ -1,9 +1,6 @@
-// The _Server watch (after ovsdb-cs.c ovsdb_cs_check_server_db): the row of
-// _Server.Database for our database decides whether this server may serve
-// us: it must have the database, a clustered server must be connected to its
-// cluster (and the leader, when leader_only), and it must not be staler than a
-// server seen before for the same cluster.
-#include "session_impl.hpp"
+#include "server_watch.hpp"
+
+#include "fastovsdb/core/json_writer.hpp"
 
 namespace fastovsdb {
 
@@ -81,43 +78,67 @@ Result<void> read_row(simdjson::dom::object row, std::string_view uuid, ServerDb
 
 }  // namespace
 
-void Session::Impl::send_server_monitor() {
-  send_internal(ReqKind::server_monitor, "monitor",
-                "[\"_Server\"," + server_monid +
-                    ",{\"Database\":{\"columns\":[\"cid\",\"connected\",\"index\",\"leader\","
-                    "\"model\",\"name\"]}}]");
+ServerWatch::ServerWatch(std::string database, bool leader_only, std::string cluster_id)
+    : database_(std::move(database)), leader_only_(leader_only), pinned_cid_(std::move(cluster_id)) {}
+
+std::string ServerWatch::request_params() {
+  state_ = State::requested;
+  std::string params;
+  JsonWriter w(params);
+  w.begin_array().string("_Server").raw(monitor_id_json()).begin_object().key("Database").begin_object();
+  w.key("columns").begin_array();
+  for (std::string_view c : {"cid", "connected", "index", "leader", "model", "name"}) w.string(c);
+  w.end_array().end_object().end_object().end_array();
+  return params;
 }
 
-void Session::Impl::on_server_monitor_reply(const RpcMessage& msg) {
-  if (msg.is_error()) {
-    const std::string text = msg.error_text();
-    if (text.find("unknown database") != std::string::npos || is_unknown_method(msg)) {
+void ServerWatch::start(size_t remote_index) {
+  state_ = State::idle;
+  served_ = false;
+  remote_index_ = remote_index;
+  rows_.clear();
+  current_is_leader_.reset();
+}
+
+std::string_view ServerWatch::model() const noexcept {
+  const ServerDbRow* row = our_row();
+  return row ? std::string_view(row->model) : std::string_view();
+}
+
+ServerWatch::Verdict ServerWatch::on_reply(simdjson::dom::element result,
+                                           const std::optional<std::string>& error_text,
+                                           std::string_view remote_name) {
+  Verdict v;
+  if (error_text) {
+    if (error_text->find("unknown database") != std::string::npos ||
+        error_text->find("unknown method") != std::string::npos) {
       // A server from before _Server (OVS < 2.9): standalone, nothing to check.
-      on_server_accepted();
-      return;
+      accept_unwatched();
+      v.newly_accepted = true;
+      return v;
     }
-    fail_connection(server_error(msg, "monitor _Server"));
-    return;
+    v.violation = Error(Errc::server_error, "monitor _Server: " + *error_text);
+    return v;
   }
-  server_rows.clear();
-  auto applied = apply_server_updates(msg.result);
-  if (!applied) {
-    fail_connection(applied.error());
-    return;
+  rows_.clear();
+  if (auto applied = apply(result); !applied) {
+    v.violation = applied.error();
+    return v;
   }
-  check_server();
+  return check(remote_name);
 }
 
-void Session::Impl::on_server_update(simdjson::dom::element table_updates) {
-  auto applied = apply_server_updates(table_updates);
-  if (!applied) {
-    fail_connection(applied.error());
-    return;
+ServerWatch::Verdict ServerWatch::on_update(simdjson::dom::element table_updates,
+                                            std::string_view remote_name) {
+  if (auto applied = apply(table_updates); !applied) {
+    Verdict v;
+    v.violation = applied.error();
+    return v;
   }
-  check_server();
+  return check(remote_name);
 }
 
-Result<void> Session::Impl::apply_server_updates(simdjson::dom::element table_updates) {
+Result<void> ServerWatch::apply(simdjson::dom::element table_updates) {
   simdjson::dom::object tables;
   if (table_updates.get_object().get(tables) != simdjson::SUCCESS) {
     return Error(Errc::protocol_violation, "_Server table-updates is not an object");
@@ -136,66 +157,81 @@ Result<void> Session::Impl::apply_server_updates(simdjson::dom::element table_up
       simdjson::dom::object new_row;
       auto new_member = update["new"];
       if (new_member.error() == simdjson::NO_SUCH_FIELD) {
-        server_rows.erase(std::string(uuid));
+        if (auto it = rows_.find(uuid); it != rows_.end()) rows_.erase(it);
         continue;
       }
       if (new_member.get_object().get(new_row) != simdjson::SUCCESS) {
         return server_row_error(uuid, "-", "\"new\" is not an object");
       }
       // "new" of a modify may carry only some columns: merge into the old row.
-      ServerDbRow row = server_rows[std::string(uuid)];
+      ServerDbRow row = rows_[std::string(uuid)];
       auto read = read_row(new_row, uuid, row);
       if (!read) return read.error();
-      server_rows[std::string(uuid)] = std::move(row);
+      rows_[std::string(uuid)] = std::move(row);
     }
   }
   return {};
 }
 
-void Session::Impl::check_server() {
-  const std::string& db = options.database.value();
-  const std::string& remote = options.remotes[remote_index()].text;
-  const ServerDbRow* row = nullptr;
-  for (const auto& [uuid, r] : server_rows) {
-    if (r.name == db) {
-      row = &r;
-      break;
-    }
+const ServerDbRow* ServerWatch::our_row() const noexcept {
+  for (const auto& [uuid, r] : rows_) {
+    if (r.name == database_) return &r;
   }
-  auto reject = [&](std::string why) {
-    fail_connection(Error(Errc::server_rejected, remote + ": " + why));
+  return nullptr;
+}
+
+ServerWatch::Verdict ServerWatch::check(std::string_view remote_name) {
+  Verdict v;
+  const std::string& db = database_;
+  auto reject = [&](std::string why, bool passing = false) {
+    state_ = State::rejected;
+    v.rejection = Error(Errc::server_rejected, std::string(remote_name) + ": " + why);
+    v.passing = passing;
+    return v;
   };
-  if (!row) return reject("the server does not have database " + db);
+  const ServerDbRow* row = our_row();
+  if (!row) {
+    reject("the server does not have database " + db);
+    v.permanent = true;
+    return v;
+  }
 
   if (row->model == "clustered") {
-    // Leadership as seen from here; counted only when it really moves.
-    if (current_is_leader != row->leader) {
-      const bool first_look = !current_is_leader.has_value();
-      if (!first_look || (row->leader && last_leader_remote && *last_leader_remote != remote_index())) {
-        ++metrics.leader_changes;
-        emit(LeaderChanged{remote_index(), row->leader});
+    if (!row->cid.empty()) {
+      if (pinned_cid_.empty()) {
+        pinned_cid_ = row->cid;
+      } else if (row->cid != pinned_cid_) {
+        return reject(db + " belongs to cluster " + row->cid + ", not to cluster " + pinned_cid_ +
+                      " of the servers seen before");
       }
-      current_is_leader = row->leader;
     }
-    if (row->leader) last_leader_remote = remote_index();
-    if (!row->connected) return reject(db + " is not connected to its cluster");
-    if (options.leader_only && !row->leader) return reject(db + " is not the cluster leader");
+    // Leadership as seen from here; counted only when it really moves.
+    if (current_is_leader_ != row->leader) {
+      const bool first_look = !current_is_leader_.has_value();
+      if (!first_look || (row->leader && last_leader_remote_ && *last_leader_remote_ != remote_index_)) {
+        ++leader_changes_;
+        v.leader_changed = row->leader;
+      }
+      current_is_leader_ = row->leader;
+    }
+    if (row->leader) last_leader_remote_ = remote_index_;
+    if (!row->connected) return reject(db + " is not connected to its cluster", true);
+    if (leader_only_ && !row->leader) return reject(db + " is not the cluster leader", true);
     if (row->index) {
-      if (row->cid != max_index_cid) {
-        // Another cluster (or the first look at one): its index starts over.
-        max_index_cid = row->cid;
-        max_index = -1;
-      }
-      if (*row->index < max_index) {
+      if (*row->index < max_index_) {
         return reject(db + " is stale: its raft index " + std::to_string(*row->index) +
-                      " is lower than " + std::to_string(max_index) + " seen before");
+                      " is lower than " + std::to_string(max_index_) + " seen before");
       }
-      max_index = *row->index;
+      max_index_ = *row->index;
     }
   } else if (row->model == "relay") {
-    if (!row->connected) return reject(db + " relay is not connected to its source");
+    if (!row->connected) return reject(db + " relay is not connected to its source", true);
   }
-  if (!server_ok) on_server_accepted();
+  if (state_ != State::accepted) {
+    accept_unwatched();
+    v.newly_accepted = true;
+  }
+  return v;
 }
 
 }  // namespace fastovsdb
