@@ -9,7 +9,7 @@ class OvnCategory final : public boost::system::error_category {
   std::string message(int code) const override {
     switch (static_cast<Errc>(code)) {
       case Errc::ok: return "ok";
-      case Errc::missing_table: return "table not replicated";
+      case Errc::missing_table: return "table not replicated or missing from the server's schema";
       case Errc::group_not_found: return "HA chassis group not found";
       case Errc::chassis_not_in_group: return "chassis not in HA chassis group";
       case Errc::would_empty_group: return "would leave an HA chassis group empty";
@@ -19,6 +19,7 @@ class OvnCategory final : public boost::system::error_category {
       case Errc::no_nb_global: return "no NB_Global row";
       case Errc::wait_timeout: return "timed out waiting";
       case Errc::not_synced: return "replica not synced";
+      case Errc::missing_column: return "column missing from the server's schema";
     }
     return "unknown fastovsdb.ovn error";
   }

@@ -101,6 +101,10 @@ class Builder {
     if (!global)
       return make_error(Errc::no_nb_global,
                         "waiting for ovn-northd needs the NB_Global row (is NB_Global replicated?)");
+    // An older server without them cannot be waited on: say so now rather
+    // than time out waiting for a column that never moves.
+    for (auto [has, column] : {std::pair{global->has_nb_cfg(), "nb_cfg"}, std::pair{global->has_sb_cfg(), "sb_cfg"}})
+      if (!has) return missing_column_error(view_.schema(), "NB_Global", column, "waiting for ovn-northd (wait_sb)");
     int64_t current = global->nb_cfg();
     // ovn-nbctl does the same: wait on the value read, then increment it.
     guard(global_table, global->uuid(), {{ColumnName("nb_cfg"), Datum::scalar(Atom::integer(current))}});
@@ -111,10 +115,12 @@ class Builder {
   }
 
   void guard_group(const HaChassisGroupView& g) {
-    guard(group_table, g.uuid(),
-          {{ColumnName("name"), Datum::scalar(Atom::string(g.name().value()))},
-           {ColumnName("ha_chassis"), g.ha_chassis_datum()},
-           {ColumnName("external_ids"), g.external_ids_datum()}});
+    std::vector<std::pair<ColumnName, Datum>> cols = {
+        {ColumnName("name"), Datum::scalar(Atom::string(g.name().value()))},
+        {ColumnName("ha_chassis"), g.ha_chassis_datum()}};
+    // A server without external_ids cannot be asked to wait on it.
+    if (present(g.columns().external_ids)) cols.emplace_back(ColumnName("external_ids"), g.external_ids_datum());
+    guard(group_table, g.uuid(), std::move(cols));
   }
 
   // A restore depends on the membership and on its one record.
@@ -227,12 +233,20 @@ class Builder {
 
 Result<NbView> nb_view(const Replica& nb) { return NbView::of(nb); }
 
+// Evacuate and restore keep their records in the groups' external_ids.
+Result<void> require_records(const NbView& view, Plan::Kind kind) {
+  if (present(view.group_columns().external_ids)) return {};
+  return missing_column_error(view.schema(), group_table.value(), "external_ids",
+                              std::string(to_string(kind)) + " (it records evacuated priorities there)");
+}
+
 }  // namespace
 
 Result<Plan> plan_evacuation(const Replica& nb, const ChassisName& chassis, const PlanOptions& options,
                              const Replica* sb) {
   auto view = nb_view(nb);
   if (!view) return view.error();
+  if (auto r = require_records(*view, Plan::Kind::evacuate); !r) return r.error();
   Builder b(nb, *view, Plan::Kind::evacuate, chassis.value());
 
   std::vector<std::string> would_empty;
@@ -320,6 +334,7 @@ Result<Plan> plan_evacuation(const Replica& nb, const ChassisName& chassis, cons
 Result<Plan> plan_restore(const Replica& nb, const ChassisName& chassis, const PlanOptions& options) {
   auto view = nb_view(nb);
   if (!view) return view.error();
+  if (auto r = require_records(*view, Plan::Kind::restore); !r) return r.error();
   Builder b(nb, *view, Plan::Kind::restore, chassis.value());
   const std::string key = evacuation_record_key(chassis);
 

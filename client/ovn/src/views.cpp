@@ -1,7 +1,6 @@
 #include "fastovsdb/ovn/views.hpp"
 
 #include <algorithm>
-#include <array>
 #include <initializer_list>
 
 #include "fastovsdb/ovn/error.hpp"
@@ -55,79 +54,126 @@ std::optional<std::string_view> datum_map_get(const Datum& d, std::string_view k
   return std::nullopt;
 }
 
+namespace detail {
+const Datum absent_datum{};
+}  // namespace detail
+
 namespace {
 
-Result<size_t> column(const ReplicaTable& table, std::string_view name) {
-  auto i = table.column_index(name);
-  if (!i)
-    return make_error(Errc::missing_table,
-                      "table " + std::string(table.name()) + " has no column " + std::string(name));
-  return *i;
+std::string schema_words(const DatabaseSchema& schema) {
+  return "the server's " + schema.name.value() + " schema (version " +
+         (schema.version.empty() ? std::string("unset") : schema.version) + ")";
 }
 
-// Fills `out` in declaration order; the first missing column is the error.
-template <size_t N>
-Result<void> columns(const ReplicaTable& table, const std::array<std::string_view, N>& names,
-                     const std::array<size_t*, N>& out) {
-  for (size_t i = 0; i < N; ++i) {
-    auto c = column(table, names[i]);
-    if (!c) return c.error();
-    *out[i] = *c;
+// What one *Columns struct reads: each column's name, where its index goes,
+// and whether the OVN layer can do without it.
+struct Wanted {
+  std::string_view name;
+  size_t* out;
+  bool required;
+};
+
+// Resolves every column once per table view. An optional column the table
+// lacks becomes absent_column; the first required one missing is the error.
+Result<void> resolve(const ReplicaTable& table, const DatabaseSchema* schema, std::string_view needed_for,
+                     std::initializer_list<Wanted> wanted) {
+  for (const Wanted& w : wanted) {
+    if (auto i = table.column_index(w.name)) {
+      *w.out = *i;
+    } else if (!w.required) {
+      *w.out = absent_column;
+    } else if (schema) {
+      return missing_column_error(*schema, table.name(), w.name, needed_for);
+    } else {
+      return make_error(Errc::missing_column, std::string(table.name()) + " has no column " + std::string(w.name) +
+                                                  " in the server's schema: " + std::string(needed_for) +
+                                                  " needs it");
+    }
   }
   return {};
 }
 
-const ReplicaTable* required(const Replica& r, std::string_view name, Error& error) {
+const ReplicaTable* required(const Replica& r, std::string_view name, std::string_view needed_for, Error& error) {
   const ReplicaTable* t = r.table(name);
-  if (!t)
+  if (t) return t;
+  if (!r.schema().find_table(name))
+    error = make_error(Errc::missing_table, schema_words(r.schema()) + " has no table " + std::string(name) + ": " +
+                                                std::string(needed_for) + " needs it");
+  else
     error = make_error(Errc::missing_table, "the " + r.schema().name.value() + " replica does not hold table " +
-                                                std::string(name));
-  return t;
+                                                std::string(name) + " (it is not monitored)");
+  return nullptr;
 }
+
+constexpr std::string_view sb_chassis_use = "reading Southbound chassis";
+constexpr std::string_view ha_use = "every HA chassis group operation";
+// Only for the error message of a required column (these tables have none).
+constexpr std::string_view optional_use = "the OVN layer";
 
 }  // namespace
 
-Result<ChassisColumns> ChassisColumns::of(const ReplicaTable& t) {
+Error missing_column_error(const DatabaseSchema& schema, std::string_view table, std::string_view column,
+                           std::string_view needed_for) {
+  return make_error(Errc::missing_column, std::string(table) + " has no column " + std::string(column) + " in " +
+                                              schema_words(schema) + ": " + std::string(needed_for) +
+                                              " needs it");
+}
+
+Result<ChassisColumns> ChassisColumns::of(const ReplicaTable& t, const DatabaseSchema* schema) {
   ChassisColumns c{};
-  auto r = columns<5>(t, {"name", "hostname", "encaps", "other_config", "external_ids"},
-                      {&c.name, &c.hostname, &c.encaps, &c.other_config, &c.external_ids});
+  auto r = resolve(t, schema, sb_chassis_use,
+                   {{"name", &c.name, true},
+                    {"hostname", &c.hostname, false},
+                    {"encaps", &c.encaps, false},
+                    {"other_config", &c.other_config, false},
+                    {"external_ids", &c.external_ids, false}});
   if (!r) return r.error();
   return c;
 }
 
-Result<ChassisPrivateColumns> ChassisPrivateColumns::of(const ReplicaTable& t) {
+Result<ChassisPrivateColumns> ChassisPrivateColumns::of(const ReplicaTable& t, const DatabaseSchema* schema) {
   ChassisPrivateColumns c{};
-  auto r = columns<4>(t, {"name", "chassis", "nb_cfg", "external_ids"},
-                      {&c.name, &c.chassis, &c.nb_cfg, &c.external_ids});
+  auto r = resolve(t, schema, sb_chassis_use,
+                   {{"name", &c.name, true},
+                    {"chassis", &c.chassis, false},
+                    {"nb_cfg", &c.nb_cfg, false},
+                    {"external_ids", &c.external_ids, false}});
   if (!r) return r.error();
   return c;
 }
 
-Result<HaChassisColumns> HaChassisColumns::of(const ReplicaTable& t) {
+Result<HaChassisColumns> HaChassisColumns::of(const ReplicaTable& t, const DatabaseSchema* schema) {
   HaChassisColumns c{};
-  auto r = columns<3>(t, {"chassis_name", "priority", "external_ids"},
-                      {&c.chassis_name, &c.priority, &c.external_ids});
+  auto r = resolve(t, schema, ha_use,
+                   {{"chassis_name", &c.chassis_name, true},
+                    {"priority", &c.priority, true},
+                    {"external_ids", &c.external_ids, false}});
   if (!r) return r.error();
   return c;
 }
 
-Result<HaChassisGroupColumns> HaChassisGroupColumns::of(const ReplicaTable& t) {
+Result<HaChassisGroupColumns> HaChassisGroupColumns::of(const ReplicaTable& t, const DatabaseSchema* schema) {
   HaChassisGroupColumns c{};
-  auto r = columns<3>(t, {"name", "ha_chassis", "external_ids"}, {&c.name, &c.ha_chassis, &c.external_ids});
+  auto r = resolve(t, schema, ha_use,
+                   {{"name", &c.name, true},
+                    {"ha_chassis", &c.ha_chassis, true},
+                    {"external_ids", &c.external_ids, false}});
   if (!r) return r.error();
   return c;
 }
 
-Result<LogicalRouterPortColumns> LogicalRouterPortColumns::of(const ReplicaTable& t) {
+Result<LogicalRouterPortColumns> LogicalRouterPortColumns::of(const ReplicaTable& t, const DatabaseSchema* schema) {
   LogicalRouterPortColumns c{};
-  auto r = columns<2>(t, {"name", "ha_chassis_group"}, {&c.name, &c.ha_chassis_group});
+  auto r = resolve(t, schema, optional_use,
+                   {{"name", &c.name, false}, {"ha_chassis_group", &c.ha_chassis_group, false}});
   if (!r) return r.error();
   return c;
 }
 
-Result<NbGlobalColumns> NbGlobalColumns::of(const ReplicaTable& t) {
+Result<NbGlobalColumns> NbGlobalColumns::of(const ReplicaTable& t, const DatabaseSchema* schema) {
   NbGlobalColumns c{};
-  auto r = columns<3>(t, {"nb_cfg", "sb_cfg", "hv_cfg"}, {&c.nb_cfg, &c.sb_cfg, &c.hv_cfg});
+  auto r = resolve(t, schema, optional_use,
+                   {{"nb_cfg", &c.nb_cfg, false}, {"sb_cfg", &c.sb_cfg, false}, {"hv_cfg", &c.hv_cfg, false}});
   if (!r) return r.error();
   return c;
 }
@@ -141,14 +187,14 @@ ChassisInfo ChassisView::info() const {
 Result<SbView> SbView::of(const Replica& sb) {
   SbView v;
   Error error;
-  v.chassis_ = required(sb, "Chassis", error);
+  v.chassis_ = required(sb, "Chassis", sb_chassis_use, error);
   if (!v.chassis_) return error;
-  auto cc = ChassisColumns::of(*v.chassis_);
+  auto cc = ChassisColumns::of(*v.chassis_, &sb.schema());
   if (!cc) return cc.error();
   v.chassis_cols_ = *cc;
   v.chassis_private_ = sb.table("Chassis_Private");
   if (v.chassis_private_) {
-    auto pc = ChassisPrivateColumns::of(*v.chassis_private_);
+    auto pc = ChassisPrivateColumns::of(*v.chassis_private_, &sb.schema());
     if (!pc) return pc.error();
     v.private_cols_ = *pc;
   }
@@ -187,26 +233,27 @@ std::optional<ChassisPrivateView> SbView::find_chassis_private(const ChassisName
 
 Result<NbView> NbView::of(const Replica& nb) {
   NbView v;
+  v.schema_ = &nb.schema();
   Error error;
-  v.groups_ = required(nb, "HA_Chassis_Group", error);
+  v.groups_ = required(nb, "HA_Chassis_Group", ha_use, error);
   if (!v.groups_) return error;
-  v.ha_chassis_ = required(nb, "HA_Chassis", error);
+  v.ha_chassis_ = required(nb, "HA_Chassis", ha_use, error);
   if (!v.ha_chassis_) return error;
-  auto gc = HaChassisGroupColumns::of(*v.groups_);
+  auto gc = HaChassisGroupColumns::of(*v.groups_, &nb.schema());
   if (!gc) return gc.error();
   v.group_cols_ = *gc;
-  auto hc = HaChassisColumns::of(*v.ha_chassis_);
+  auto hc = HaChassisColumns::of(*v.ha_chassis_, &nb.schema());
   if (!hc) return hc.error();
   v.ha_cols_ = *hc;
   v.ports_ = nb.table("Logical_Router_Port");
   if (v.ports_) {
-    auto pc = LogicalRouterPortColumns::of(*v.ports_);
+    auto pc = LogicalRouterPortColumns::of(*v.ports_, &nb.schema());
     if (!pc) return pc.error();
     v.port_cols_ = *pc;
   }
   v.nb_global_ = nb.table("NB_Global");
   if (v.nb_global_) {
-    auto nc = NbGlobalColumns::of(*v.nb_global_);
+    auto nc = NbGlobalColumns::of(*v.nb_global_, &nb.schema());
     if (!nc) return nc.error();
     v.global_cols_ = *nc;
   }
@@ -271,7 +318,8 @@ std::vector<HaChassisGroupView> NbView::groups_with(const ChassisName& chassis) 
 
 std::vector<LogicalRouterPortView> NbView::ports_using(const HaChassisGroupView& group) const {
   std::vector<LogicalRouterPortView> out;
-  if (!ports_) return out;
+  // A server without Logical_Router_Port.ha_chassis_group: no port uses a group.
+  if (!ports_ || !present(port_cols_.ha_chassis_group)) return out;
   for (const Row& row : *ports_) {
     LogicalRouterPortView p(row, port_cols_);
     if (p.ha_chassis_group() == group.uuid()) out.push_back(p);

@@ -4,7 +4,8 @@
 // NB schema), and it executes a plan's transaction the way ovsdb-server
 // would for the operations the planner emits (waits checked against the
 // model, named uuids, map/set mutations, garbage collection of unreferenced
-// HA_Chassis rows).
+// HA_Chassis rows). Its schema may be an older server's (schema_edit.hpp):
+// then it holds and renders only the tables and columns that schema has.
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
@@ -54,6 +55,13 @@ struct NbModel {
   std::map<std::string, Member> members;  // by row uuid
   std::optional<int64_t> nb_cfg;          // NB_Global present when set
   int next_uuid = 1;
+  std::shared_ptr<const DatabaseSchema> schema = real_nb_schema();
+
+  bool has_table(std::string_view table) const { return schema->find_table(table) != nullptr; }
+  bool has_column(std::string_view table, std::string_view column) const {
+    const TableSchema* t = schema->find_table(table);
+    return t && t->find_column(column);
+  }
 
   std::string add_group(const std::string& name) {
     auto u = test_uuid(0x11111111, next_uuid++);
@@ -90,46 +98,71 @@ struct NbModel {
   static std::string quote(const std::string& s) { return "\"" + s + "\""; }
 
   std::string to_update2() const {
-    std::string j = "{\"HA_Chassis_Group\":{";
-    bool first = true;
-    for (const auto& [u, g] : groups) {
-      if (!first) j += ",";
-      first = false;
-      j += quote(u) + ":{\"initial\":{\"name\":" + quote(g.name) + ",\"ha_chassis\":[\"set\",[";
-      bool f2 = true;
-      for (const auto& m : g.members) {
-        j += std::string(f2 ? "" : ",") + "[\"uuid\"," + quote(m) + "]";
-        f2 = false;
+    // One "initial" row: the columns the schema has, as "name":value pairs.
+    auto row = [&](std::string_view table, const std::vector<std::pair<std::string, std::string>>& columns) {
+      std::string j = "{\"initial\":{";
+      bool f = true;
+      for (const auto& [name, value] : columns) {
+        if (!has_column(table, name)) continue;
+        j += std::string(f ? "" : ",") + quote(name) + ":" + value;
+        f = false;
       }
-      j += "]],\"external_ids\":[\"map\",[";
-      f2 = true;
-      for (const auto& [k, v] : g.external_ids) {
-        j += std::string(f2 ? "" : ",") + "[" + quote(k) + "," + quote(v) + "]";
-        f2 = false;
+      return j + "}}";
+    };
+    std::string j = "{";
+    bool first_table = true;
+    auto begin_table = [&](const std::string& table) {
+      j += std::string(first_table ? "" : ",") + quote(table) + ":{";
+      first_table = false;
+    };
+    if (has_table("HA_Chassis_Group")) {
+      begin_table("HA_Chassis_Group");
+      bool first = true;
+      for (const auto& [u, g] : groups) {
+        std::string refs = "[\"set\",[";
+        bool f2 = true;
+        for (const auto& m : g.members) {
+          refs += std::string(f2 ? "" : ",") + "[\"uuid\"," + quote(m) + "]";
+          f2 = false;
+        }
+        refs += "]]";
+        std::string ext = "[\"map\",[";
+        f2 = true;
+        for (const auto& [k, v] : g.external_ids) {
+          ext += std::string(f2 ? "" : ",") + "[" + quote(k) + "," + quote(v) + "]";
+          f2 = false;
+        }
+        ext += "]]";
+        j += std::string(first ? "" : ",") + quote(u) + ":" +
+             row("HA_Chassis_Group", {{"name", quote(g.name)}, {"ha_chassis", refs}, {"external_ids", ext}});
+        first = false;
       }
-      j += "]]}}";
+      j += "}";
     }
-    j += "},\"HA_Chassis\":{";
-    first = true;
-    for (const auto& [u, m] : members) {
-      if (!first) j += ",";
-      first = false;
-      j += quote(u) + ":{\"initial\":{\"chassis_name\":" + quote(m.chassis_name) +
-           ",\"priority\":" + std::to_string(m.priority) + "}}";
+    if (has_table("HA_Chassis")) {
+      begin_table("HA_Chassis");
+      bool first = true;
+      for (const auto& [u, m] : members) {
+        j += std::string(first ? "" : ",") + quote(u) + ":" +
+             row("HA_Chassis", {{"chassis_name", quote(m.chassis_name)}, {"priority", std::to_string(m.priority)}});
+        first = false;
+      }
+      j += "}";
     }
-    j += "}";
-    if (nb_cfg)
-      j += ",\"NB_Global\":{" + quote(test_uuid(0x33333333, 1)) + ":{\"initial\":{\"nb_cfg\":" +
-           std::to_string(*nb_cfg) + "}}}";
+    if (nb_cfg && has_table("NB_Global")) {
+      begin_table("NB_Global");
+      j += quote(test_uuid(0x33333333, 1)) + ":" + row("NB_Global", {{"nb_cfg", std::to_string(*nb_cfg)}}) + "}";
+    }
     j += "}";
     return j;
   }
 
   Replica replica() const {
     ReplicaOptions options;
-    options.tables = {"HA_Chassis_Group", "HA_Chassis", "NB_Global", "Logical_Router_Port"};
-    options.extra_indexes = {{"HA_Chassis", {"chassis_name"}}};
-    auto r = Replica::create(real_nb_schema(), options);
+    for (const char* t : {"HA_Chassis_Group", "HA_Chassis", "NB_Global", "Logical_Router_Port"})
+      if (has_table(t)) options.tables.push_back(t);
+    if (has_column("HA_Chassis", "chassis_name")) options.extra_indexes = {{"HA_Chassis", {"chassis_name"}}};
+    auto r = Replica::create(schema, options);
     if (!r) throw std::runtime_error(r.error().message());
     simdjson::dom::parser parser;
     std::string json = to_update2();

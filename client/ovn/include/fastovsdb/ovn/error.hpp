@@ -13,7 +13,7 @@ namespace fastovsdb::ovn {
 
 enum class Errc {
   ok = 0,
-  missing_table = 1,       // the replica does not hold a table the operation reads
+  missing_table = 1,       // the replica does not hold a table the operation reads (or the server lacks it)
   group_not_found,         // no HA_Chassis_Group with that name
   chassis_not_in_group,    // set-priority of a chassis that is not a member
   would_empty_group,       // evacuation would leave a group with no gateway (use force)
@@ -23,6 +23,7 @@ enum class Errc {
   no_nb_global,            // --wait sb needs the NB_Global row
   wait_timeout,            // a wait (replica catching up, sb_cfg) did not finish in time
   not_synced,              // no replica to plan from
+  missing_column,          // the server's schema lacks a column the operation needs (schema skew)
 };
 
 const boost::system::error_category& ovn_category() noexcept;

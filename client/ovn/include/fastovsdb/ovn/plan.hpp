@@ -20,6 +20,14 @@
 // a restore from any process, even after the evacuating one crashed, puts
 // back exactly what was there. Evacuate and restore are idempotent: a second
 // run finds nothing to do and its plan has no transaction.
+//
+// Against an older server's schema (see views.hpp) the planners use only the
+// columns it has: they neither write nor guard a column it lacks. What a plan
+// cannot do without fails it at once with Errc::missing_column / missing_table
+// naming the table, the column and the server's schema version: every plan
+// needs HA_Chassis.chassis_name and priority, HA_Chassis_Group.name and
+// ha_chassis; evacuate and restore also HA_Chassis_Group.external_ids (their
+// records); bump_nb_cfg NB_Global.nb_cfg and sb_cfg.
 #include <cstdint>
 #include <optional>
 #include <string>
