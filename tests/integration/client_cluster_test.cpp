@@ -88,7 +88,7 @@ class Observed {
     return fut.get();
   }
   SessionMetrics metrics() { return inspect([](const Session& s) { return s.metrics(); }); }
-  std::string replica_json() { return inspect([](const Session& s) { return net::replica_to_json(s.replica()); }); }
+  std::string replica_json() { return inspect([](const Session& s) { return replica_to_json(s.replica()); }); }
   size_t current_remote() { return inspect([](const Session& s) { return s.current_remote(); }); }
   bool live() {
     return inspect([](const Session& s) { return s.phase() == SessionPhase::live; });

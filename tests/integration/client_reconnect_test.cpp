@@ -96,7 +96,7 @@ TEST(ClientReconnectTest, KillMidTransactionThenRestart) {
                    asio::use_future)
                .get() == 1;
   }));
-  auto ours = client->async_inspect([](const Session& s) { return net::replica_to_json(s.replica()); },
+  auto ours = client->async_inspect([](const Session& s) { return replica_to_json(s.replica()); },
                                     asio::use_future)
                   .get();
   EXPECT_EQ(ours, dump_with_ovsdb_client(server.unix_remote(), {"HA_Chassis", "HA_Chassis_Group"}));

@@ -60,7 +60,7 @@ DatabaseSchema sb_schema() {
 
 // dump_with_ovsdb_client (client_test_util.hpp) is for the Northbound
 // database only; this is the same conversion for any database and schema:
-// `ovsdb-client dump` of `tables`, written the way net::replica_to_json
+// `ovsdb-client dump` of `tables`, written the way replica_to_json
 // writes a replica, so that the two texts are equal when the data is.
 std::string dump_database_with_ovsdb_client(const std::string& remote, const std::string& database,
                                             const DatabaseSchema& schema, std::vector<std::string> tables) {
@@ -216,7 +216,7 @@ class Observed {
     return fut.get();
   }
   SessionMetrics metrics() { return inspect([](const Session& s) { return s.metrics(); }); }
-  std::string replica_json() { return inspect([](const Session& s) { return net::replica_to_json(s.replica()); }); }
+  std::string replica_json() { return inspect([](const Session& s) { return replica_to_json(s.replica()); }); }
   size_t current_remote() { return inspect([](const Session& s) { return s.current_remote(); }); }
   bool live() {
     return inspect([](const Session& s) { return s.phase() == SessionPhase::live; });

@@ -144,7 +144,7 @@ TEST(ClientRestartMidDumpTest, KilledWhileStreamingTheInitialDump) {
                   ->async_inspect(
                       [](const Session& s) {
                         View v;
-                        v.json = net::replica_to_json(s.replica());
+                        v.json = replica_to_json(s.replica());
                         v.consistent = static_cast<bool>(s.replica()->check_consistency());
                         v.metrics = s.metrics();
                         const ReplicaTable* t = s.replica()->table("Logical_Switch_Port");

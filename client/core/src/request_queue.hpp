@@ -43,6 +43,9 @@ enum class ReqState : uint8_t {
 
 enum class MonitorMethod : uint8_t { cond_since, cond, plain };
 
+// What a user request's reply decodes to (see RpcValue).
+enum class ReplyShape : uint8_t { json, database_names, schema, lock };
+
 struct PendingRequest {
   ReqKind kind;
   RequestHandle handle = 0;  // user requests only
@@ -53,6 +56,7 @@ struct PendingRequest {
   std::string lock_name;                                      // lock requests
   std::string table;                                          // cond_change
   MonitorMethod monitor_method = MonitorMethod::cond_since;  // data_monitor
+  ReplyShape shape = ReplyShape::json;                        // user requests
   bool user_visible() const noexcept { return handle != 0; }
 };
 

@@ -257,7 +257,7 @@ PendingRequest& Session::Impl::send_internal(ReqKind kind, std::string method, s
 }
 
 RequestHandle Session::Impl::submit(ReqKind kind, std::string method, std::string params,
-                                    std::optional<Transaction> txn, std::string lock_name) {
+                                    std::optional<Transaction> txn, std::string lock_name, ReplyShape shape) {
   int64_t id = requests.allocate_id();
   auto handle = static_cast<RequestHandle>(id);
   if (stopped() || requests.pending() >= options.max_pending_requests) {
@@ -275,6 +275,7 @@ RequestHandle Session::Impl::submit(ReqKind kind, std::string method, std::strin
   req.params = std::move(params);
   req.txn = std::move(txn);
   req.lock_name = std::move(lock_name);
+  req.shape = shape;
   requests.submit(id, std::move(req), server_accepted() && is_connected());
   return handle;
 }
@@ -406,10 +407,13 @@ RequestHandle Session::transact(Transaction txn) {
   return impl_->submit(ReqKind::user_transact, "transact", std::move(params), std::move(txn));
 }
 
-RequestHandle Session::list_dbs() { return impl_->submit(ReqKind::user_rpc, "list_dbs", "[]"); }
+RequestHandle Session::list_dbs() {
+  return impl_->submit(ReqKind::user_rpc, "list_dbs", "[]", std::nullopt, {}, ReplyShape::database_names);
+}
 
 RequestHandle Session::get_schema(std::string_view database) {
-  return impl_->submit(ReqKind::user_rpc, "get_schema", name_params(database));
+  return impl_->submit(ReqKind::user_rpc, "get_schema", name_params(database), std::nullopt, {},
+                       ReplyShape::schema);
 }
 
 RequestHandle Session::echo(std::string params_json) { return call("echo", std::move(params_json)); }
@@ -422,12 +426,14 @@ RequestHandle Session::set_db_change_aware(bool aware) {
 
 RequestHandle Session::lock(std::string_view name) {
   impl_->locks.want(name);
-  return impl_->submit(ReqKind::user_lock, "lock", name_params(name), std::nullopt, std::string(name));
+  return impl_->submit(ReqKind::user_lock, "lock", name_params(name), std::nullopt, std::string(name),
+                       ReplyShape::lock);
 }
 
 RequestHandle Session::steal(std::string_view name) {
   impl_->locks.want(name);
-  return impl_->submit(ReqKind::user_lock, "steal", name_params(name), std::nullopt, std::string(name));
+  return impl_->submit(ReqKind::user_lock, "steal", name_params(name), std::nullopt, std::string(name),
+                       ReplyShape::lock);
 }
 
 RequestHandle Session::unlock(std::string_view name) {

@@ -1,5 +1,6 @@
 // Routing of incoming messages: the server's requests (echo), notifications
 // (updates, locks) and the replies to our requests.
+#include "replies.hpp"
 #include "session_impl.hpp"
 
 namespace fastovsdb {
@@ -128,6 +129,19 @@ void Session::Impl::on_lock_reply(const PendingRequest& req, const RpcMessage& m
   if (auto changed = locks.set_held(req.lock_name, true)) emit(std::move(*changed));
 }
 
+void Session::Impl::on_user_reply(const PendingRequest& req, const RpcMessage& msg) {
+  if (msg.is_error()) {
+    complete(req, server_error(msg, req.method));
+    return;
+  }
+  Result<RpcValue> value = decode_reply(req.shape, req.method, msg.result);
+  if (!value) {
+    complete(req, value.error());
+    return;
+  }
+  emit(RpcDone{req.handle, minify(msg.result), std::move(*value)});
+}
+
 void Session::Impl::on_monitor_cancel_reply(const PendingRequest& req, const RpcMessage& msg) {
   if (msg.is_error()) {
     // No such monitor on the server (a cancel repeated, or one sent before
@@ -177,9 +191,7 @@ void Session::Impl::on_response(const RpcMessage& msg) {
     case ReqKind::user_lock:
       on_lock_reply(req, msg);
       [[fallthrough]];
-    case ReqKind::user_rpc:
-      complete(req, msg.is_error() ? Result<std::string>(server_error(msg, req.method)) : minify(msg.result));
-      return;
+    case ReqKind::user_rpc: on_user_reply(req, msg); return;
     case ReqKind::user_unlock:
       if (!msg.is_error()) emit(LockChanged{req.lock_name, LockEvent::released});
       complete(req, msg.is_error() ? Result<std::string>(server_error(msg, req.method)) : minify(msg.result));

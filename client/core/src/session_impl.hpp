@@ -55,7 +55,8 @@ struct Session::Impl {
   // each read, when no parsed message is alive.
   void release_idle_buffers();
   RequestHandle submit(ReqKind kind, std::string method, std::string params,
-                       std::optional<Transaction> txn = std::nullopt, std::string lock_name = {});
+                       std::optional<Transaction> txn = std::nullopt, std::string lock_name = {},
+                       ReplyShape shape = ReplyShape::json);
   PendingRequest& send_internal(ReqKind kind, std::string method, std::string params);
   void lose_connection(SteadyTime now, const Error& reason, bool connected_before, Ending ending);
   // Ends the connection (reported by the next action).
@@ -85,6 +86,7 @@ struct Session::Impl {
   void on_notification(const RpcMessage& msg);
   void on_response(const RpcMessage& msg);
   void on_lock_reply(const PendingRequest& req, const RpcMessage& msg);
+  void on_user_reply(const PendingRequest& req, const RpcMessage& msg);
   void on_monitor_cancel_reply(const PendingRequest& req, const RpcMessage& msg);
   void on_server_verdict(const ServerWatch::Verdict& verdict);
 

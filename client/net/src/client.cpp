@@ -16,25 +16,15 @@ namespace fastovsdb::net {
 
 using Clock = std::chrono::steady_clock;
 
-Endpoint to_endpoint(const Remote& remote) {
-  switch (remote.kind) {
-    case Remote::Kind::unix_socket: return Endpoint::unix_socket(remote.path);
-    case Remote::Kind::tcp: return Endpoint::tcp(remote.host, remote.port);
-    case Remote::Kind::ssl: return Endpoint::ssl(remote.host, remote.port);
-  }
-  return {};
-}
-
 namespace detail {
 
 class ClientState : public std::enable_shared_from_this<ClientState> {
  public:
   ClientState(asio::any_io_executor executor, ClientOptions options, Session session,
-              std::vector<Endpoint> endpoints, std::shared_ptr<asio::ssl::context> tls)
+              std::shared_ptr<asio::ssl::context> tls)
       : strand_(asio::make_strand(std::move(executor))),
         options_(std::move(options)),
         session_(std::move(session)),
-        endpoints_(std::move(endpoints)),
         tls_(std::move(tls)),
         stream_(strand_),
         timer_(strand_) {
@@ -68,23 +58,9 @@ class ClientState : public std::enable_shared_from_this<ClientState> {
     register_request(h, op_id, std::move(c));
   }
 
-  void rpc(uint64_t op_id, RpcMethod method, const std::string& a, std::string b,
-           CompletionPtr<Result<std::string>> c) {
-    if (stopped_) return c->complete(Error(fastovsdb::Errc::canceled, "the client was stopped"));
-    RequestHandle h = 0;
-    switch (method) {
-      case RpcMethod::list_dbs: h = session_.list_dbs(); break;
-      case RpcMethod::get_schema: h = session_.get_schema(a); break;
-      case RpcMethod::echo: h = session_.echo(a); break;
-      case RpcMethod::lock: h = session_.lock(a); break;
-      case RpcMethod::steal: h = session_.steal(a); break;
-      case RpcMethod::unlock: h = session_.unlock(a); break;
-      case RpcMethod::call: h = session_.call(a, std::move(b)); break;
-      case RpcMethod::set_condition: h = session_.set_condition(a, std::move(b)); break;
-      case RpcMethod::cancel_monitor: h = session_.cancel_monitor(); break;
-      case RpcMethod::resume_monitor: h = session_.resume_monitor(); break;
-    }
-    register_request(h, op_id, std::move(c));
+  void rpc(uint64_t op_id, const StartRequest& start, CompletionPtr<RpcDone> c) {
+    if (stopped_) return c->complete(RpcDone{0, Error(fastovsdb::Errc::canceled, "the client was stopped")});
+    register_request(start(session_), op_id, std::move(c));
   }
 
   void wait_synced(uint64_t op_id, CompletionPtr<Result<void>> c) {
@@ -181,8 +157,7 @@ class ClientState : public std::enable_shared_from_this<ClientState> {
   }
 
  private:
-  using PendingCompletion =
-      std::variant<CompletionPtr<Result<TransactResult>>, CompletionPtr<Result<std::string>>>;
+  using PendingCompletion = std::variant<CompletionPtr<Result<TransactResult>>, CompletionPtr<RpcDone>>;
   struct Pending {
     uint64_t op_id;
     PendingCompletion completion;
@@ -208,13 +183,13 @@ class ClientState : public std::enable_shared_from_this<ClientState> {
   }
 
   template <class T>
-  void finish(RequestHandle h, Result<T> result) {
+  void finish(RequestHandle h, T result) {
     auto it = pending_.find(h);
     if (it == pending_.end()) return;  // an internal request, or already done
     Pending p = std::move(it->second);
     pending_.erase(it);
     op_to_handle_.erase(p.op_id);
-    if (auto* c = std::get_if<CompletionPtr<Result<T>>>(&p.completion)) (*c)->complete(std::move(result));
+    if (auto* c = std::get_if<CompletionPtr<T>>(&p.completion)) (*c)->complete(std::move(result));
   }
 
   void drain_events() {
@@ -223,7 +198,7 @@ class ClientState : public std::enable_shared_from_this<ClientState> {
       if (auto* t = std::get_if<TransactDone>(&*event)) {
         finish(t->handle, std::move(t->result));
       } else if (auto* r = std::get_if<RpcDone>(&*event)) {
-        finish(r->handle, std::move(r->result));
+        finish(r->handle, std::move(*r));
       } else if (std::holds_alternative<Synced>(*event)) {
         succeed_waiters(sync_waiters_);
       } else if (std::holds_alternative<ServerAccepted>(*event)) {
@@ -239,8 +214,7 @@ class ClientState : public std::enable_shared_from_this<ClientState> {
     drop_connection();
     uint64_t gen = generation_;
     connecting_ = true;
-    const Endpoint& endpoint = endpoints_.at(remote_index);
-    stream_.async_connect(endpoint, tls_, [self = shared_from_this(), gen](Result<void> r) {
+    stream_.async_connect(session_.options().remotes.at(remote_index), tls_, [self = shared_from_this(), gen](Result<void> r) {
       if (gen != self->generation_) return;  // abandoned: the session moved on
       self->connecting_ = false;
       if (!r) {
@@ -265,7 +239,7 @@ class ClientState : public std::enable_shared_from_this<ClientState> {
 
   // The connection broke under us: tell the session once.
   void connection_lost(const std::string& what, const boost::system::error_code& ec) {
-    std::string detail = stream_.endpoint().to_string() + ": " + what;
+    std::string detail = stream_.remote().text + ": " + what;
     if (ec == asio::error::eof)
       detail += ": the server closed the connection";
     else
@@ -336,7 +310,6 @@ class ClientState : public std::enable_shared_from_this<ClientState> {
 
   ClientOptions options_;
   Session session_;
-  std::vector<Endpoint> endpoints_;
   std::shared_ptr<asio::ssl::context> tls_;
   Stream stream_;
   asio::steady_timer timer_;
@@ -377,10 +350,10 @@ void ClientEntry::submit_transact(const std::shared_ptr<ClientState>& s, uint64_
   });
 }
 
-void ClientEntry::submit_rpc(const std::shared_ptr<ClientState>& s, uint64_t op_id, RpcMethod method,
-                             std::string a, std::string b, CompletionPtr<Result<std::string>> c) {
-  asio::post(s->strand_, [s, op_id, method, a = std::move(a), b = std::move(b), c = std::move(c)]() mutable {
-    s->rpc(op_id, method, a, std::move(b), std::move(c));
+void ClientEntry::submit_rpc(const std::shared_ptr<ClientState>& s, uint64_t op_id, StartRequest start,
+                             CompletionPtr<RpcDone> c) {
+  asio::post(s->strand_, [s, op_id, start = std::move(start), c = std::move(c)]() mutable {
+    s->rpc(op_id, start, std::move(c));
   });
 }
 
@@ -401,12 +374,8 @@ void ClientEntry::run(const std::shared_ptr<ClientState>& s, std::function<void(
 }  // namespace detail
 
 Result<Client> Client::create(asio::any_io_executor executor, ClientOptions options) {
-  std::vector<Endpoint> endpoints;
   bool any_ssl = false;
-  for (const Remote& r : options.session.remotes) {
-    endpoints.push_back(to_endpoint(r));
-    any_ssl |= r.kind == Remote::Kind::ssl;
-  }
+  for (const Remote& r : options.session.remotes) any_ssl |= r.kind == Remote::Kind::ssl;
   std::shared_ptr<asio::ssl::context> tls;
   if (any_ssl) {
     auto ctx = make_tls_context(options.tls);
@@ -416,7 +385,7 @@ Result<Client> Client::create(asio::any_io_executor executor, ClientOptions opti
   auto session = Session::create(options.session, Clock::now());
   if (!session) return session.error();
   auto state = std::make_shared<detail::ClientState>(std::move(executor), std::move(options), std::move(*session),
-                                                     std::move(endpoints), std::move(tls));
+                                                     std::move(tls));
   return Client(std::move(state));
 }
 

@@ -13,23 +13,6 @@
 
 namespace fastovsdb::net {
 
-std::string Endpoint::to_string() const {
-  switch (kind) {
-    case TransportKind::unix_socket: return "unix:" + path;
-    case TransportKind::tcp:
-    case TransportKind::ssl: {
-      std::string out = kind == TransportKind::tcp ? "tcp:" : "ssl:";
-      if (host.find(':') != std::string::npos) {
-        out += "[" + host + "]";
-      } else {
-        out += host;
-      }
-      return out + ":" + std::to_string(port);
-    }
-  }
-  return "?";
-}
-
 namespace {
 
 std::string openssl_error_text() {
@@ -114,19 +97,19 @@ void Stream::close() noexcept {
   // of the cancelled operations may still be queued and refer to them.
 }
 
-void Stream::async_connect(const Endpoint& endpoint, std::shared_ptr<asio::ssl::context> tls,
+void Stream::async_connect(const Remote& remote, std::shared_ptr<asio::ssl::context> tls,
                            ConnectHandler handler) {
   close();
-  endpoint_ = endpoint;
+  remote_ = remote;
   tls_ = std::move(tls);
   auto state = std::make_shared<ConnectState>(ConnectState{attempt_, std::move(handler)});
-  switch (endpoint.kind) {
-    case TransportKind::unix_socket:
+  switch (remote.kind) {
+    case Remote::Kind::unix_socket:
       connect_unix(std::move(state));
       return;
-    case TransportKind::ssl:
+    case Remote::Kind::ssl:
       if (!tls_) {
-        asio::post(executor_, [state, name = endpoint.to_string()] {
+        asio::post(executor_, [state, name = remote.text] {
           state->handler(make_error(Errc::tls_setup_failed,
                                     name + ": ssl remote without private key, certificate and CA "
                                            "certificate"));
@@ -134,7 +117,7 @@ void Stream::async_connect(const Endpoint& endpoint, std::shared_ptr<asio::ssl::
         return;
       }
       [[fallthrough]];
-    case TransportKind::tcp:
+    case Remote::Kind::tcp:
       connect_tcp(std::move(state));
       return;
   }
@@ -144,15 +127,15 @@ void Stream::connect_unix(std::shared_ptr<ConnectState> state) {
   auto socket = std::make_unique<UnixSocket>(executor_);
   UnixSocket& s = *socket;
   socket_ = std::move(socket);
-  s.async_connect(asio::local::stream_protocol::endpoint(endpoint_.path),
+  s.async_connect(asio::local::stream_protocol::endpoint(remote_.path),
                   [this, state](const boost::system::error_code& ec) {
                     if (state->attempt != attempt_)
                       return state->handler(Error(asio::error::operation_aborted,
-                                                  endpoint_.to_string() + ": connect abandoned"));
+                                                  remote_.text + ": connect abandoned"));
                     if (ec) {
                       close();
                       return state->handler(
-                          make_error(Errc::connect_failed, endpoint_.to_string() + ": " + ec.message()));
+                          make_error(Errc::connect_failed, remote_.text + ": " + ec.message()));
                     }
                     state->handler(Result<void>());
                   });
@@ -162,18 +145,18 @@ void Stream::connect_tcp(std::shared_ptr<ConnectState> state) {
   resolver_ = std::make_shared<asio::ip::tcp::resolver>(executor_);
   auto resolver = resolver_;
   resolver->async_resolve(
-      endpoint_.host, std::to_string(endpoint_.port),
+      remote_.host, std::to_string(remote_.port),
       [this, state, resolver](const boost::system::error_code& ec,
                               asio::ip::tcp::resolver::results_type results) {
         if (state->attempt != attempt_)
           return state->handler(
-              Error(asio::error::operation_aborted, endpoint_.to_string() + ": connect abandoned"));
+              Error(asio::error::operation_aborted, remote_.text + ": connect abandoned"));
         if (ec)
           return state->handler(make_error(
-              Errc::resolve_failed, endpoint_.to_string() + ": cannot resolve \"" + endpoint_.host +
+              Errc::resolve_failed, remote_.text + ": cannot resolve \"" + remote_.host +
                                         "\": " + ec.message()));
         TcpSocket* tcp = nullptr;
-        if (endpoint_.kind == TransportKind::ssl) {
+        if (remote_.kind == Remote::Kind::ssl) {
           auto ssl = std::make_unique<SslStream>(executor_, *tls_);
           tcp = &ssl->next_layer();
           socket_ = std::move(ssl);
@@ -187,16 +170,16 @@ void Stream::connect_tcp(std::shared_ptr<ConnectState> state) {
             [this, state, tcp](const boost::system::error_code& ec, const asio::ip::tcp::endpoint&) {
               if (state->attempt != attempt_)
                 return state->handler(Error(asio::error::operation_aborted,
-                                            endpoint_.to_string() + ": connect abandoned"));
+                                            remote_.text + ": connect abandoned"));
               if (ec) {
                 close();
                 return state->handler(make_error(Errc::connect_failed,
-                                                 endpoint_.to_string() + ": " + ec.message()));
+                                                 remote_.text + ": " + ec.message()));
               }
               boost::system::error_code ignored;
               // Requests are small and latency matters more than packet count.
               tcp->set_option(asio::ip::tcp::no_delay(true), ignored);
-              if (endpoint_.kind == TransportKind::ssl) return handshake(state);
+              if (remote_.kind == Remote::Kind::ssl) return handshake(state);
               state->handler(Result<void>());
             });
       });
@@ -205,16 +188,16 @@ void Stream::connect_tcp(std::shared_ptr<ConnectState> state) {
 void Stream::handshake(std::shared_ptr<ConnectState> state) {
   auto& ssl = *std::get<std::unique_ptr<SslStream>>(socket_);
   boost::system::error_code address_ec;
-  asio::ip::make_address(endpoint_.host, address_ec);
+  asio::ip::make_address(remote_.host, address_ec);
   bool host_is_name = address_ec.failed();
   // SNI, for servers behind a proxy that routes by name.
-  if (host_is_name) SSL_set_tlsext_host_name(ssl.native_handle(), endpoint_.host.c_str());
-  if (tls_verify_hostname_) ssl.set_verify_callback(asio::ssl::host_name_verification(endpoint_.host));
+  if (host_is_name) SSL_set_tlsext_host_name(ssl.native_handle(), remote_.host.c_str());
+  if (tls_verify_hostname_) ssl.set_verify_callback(asio::ssl::host_name_verification(remote_.host));
   ssl.async_handshake(
       asio::ssl::stream_base::client, [this, state](const boost::system::error_code& ec) {
         if (state->attempt != attempt_)
           return state->handler(
-              Error(asio::error::operation_aborted, endpoint_.to_string() + ": connect abandoned"));
+              Error(asio::error::operation_aborted, remote_.text + ": connect abandoned"));
         if (!ec) return state->handler(Result<void>());
         auto& ssl = *std::get<std::unique_ptr<SslStream>>(socket_);
         long verify = SSL_get_verify_result(ssl.native_handle());
@@ -222,10 +205,10 @@ void Stream::handshake(std::shared_ptr<ConnectState> state) {
         if (verify != X509_V_OK)
           return state->handler(make_error(
               Errc::tls_verify_failed,
-              endpoint_.to_string() + ": server certificate verification failed: " +
+              remote_.text + ": server certificate verification failed: " +
                   X509_verify_cert_error_string(verify)));
         state->handler(make_error(Errc::tls_handshake_failed,
-                                  endpoint_.to_string() + ": TLS handshake failed: " + ec.message()));
+                                  remote_.text + ": TLS handshake failed: " + ec.message()));
       });
 }
 

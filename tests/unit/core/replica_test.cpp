@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "fastovsdb/core/datum_json.hpp"
+#include "fastovsdb/core/replica_json.hpp"
 #include "fastovsdb/core/schema.hpp"
 #include "test_files.hpp"
 
@@ -703,6 +704,8 @@ TEST(ColumnSet, InsertsContainsAndCountsPastSixtyFour) {
   std::vector<size_t> cols{1, 130};
   EXPECT_TRUE(s.intersects(cols));
 }
+
+TEST(ReplicaJson, NoReplicaIsAnEmptyObject) { EXPECT_EQ(replica_to_json(nullptr), "{}"); }
 
 }  // namespace
 }  // namespace fastovsdb

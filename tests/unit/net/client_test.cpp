@@ -54,14 +54,6 @@ TEST(ClientTest, CreateChecksOptions) {
   EXPECT_TRUE(ok.has_value());
 }
 
-TEST(ClientTest, RemotesBecomeEndpoints) {
-  auto r = parse_remotes("unix:/run/db.sock,tcp:[::1]:6641,ssl:db.example:6642");
-  ASSERT_TRUE(r.has_value());
-  EXPECT_EQ(to_endpoint((*r)[0]), Endpoint::unix_socket("/run/db.sock"));
-  EXPECT_EQ(to_endpoint((*r)[1]), Endpoint::tcp("::1", 6641));
-  EXPECT_EQ(to_endpoint((*r)[2]), Endpoint::ssl("db.example", 6642));
-}
-
 TEST(ClientTest, QueuedRequestsCancelAndStop) {
   IoThread t;
   auto client = Client::create(t.io.get_executor(), options_for("unix:/nonexistent/fastovsdb.sock"));
@@ -114,8 +106,6 @@ TEST(ClientTest, QueuedRequestsCancelAndStop) {
   auto metrics = client->async_metrics(asio::use_future).get();
   EXPECT_GE(metrics.connect_failures, 1u);
 }
-
-TEST(ClientTest, EmptyReplicaDumpsAsEmptyObject) { EXPECT_EQ(replica_to_json(nullptr), "{}"); }
 
 }  // namespace
 }  // namespace fastovsdb::net

@@ -133,11 +133,22 @@ struct TransactDone {
   // a JSON-RPC error reply or a malformed reply.
   Result<TransactResult> result;
 };
+// Whether a lock is held after lock/steal.
+struct LockResult {
+  bool locked = false;
+};
+// A reply decoded in the core, straight from the parsed message, for the
+// requests that have a typed answer: list_dbs (the database names),
+// get_schema (the schema), lock and steal (LockResult); monostate otherwise.
+using RpcValue = std::variant<std::monostate, std::vector<std::string>, DatabaseSchema, LockResult>;
 // Every other request: the "result" member as minified JSON, or the error
-// (Errc::server_error with the server's text, outcome_unknown, canceled).
+// (Errc::server_error with the server's text, outcome_unknown, canceled, or
+// Errc::invalid_jsonrpc for a typed reply of the wrong shape), and the
+// decoded value when `result` holds one.
 struct RpcDone {
   RequestHandle handle;
   Result<std::string> result;
+  RpcValue value{};
 };
 struct Connected {
   size_t remote_index;

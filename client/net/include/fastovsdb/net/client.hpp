@@ -34,7 +34,7 @@
 #include "fastovsdb/core/transact_result.hpp"
 #include "fastovsdb/core/transaction.hpp"
 #include "fastovsdb/net/completion.hpp"
-#include "fastovsdb/net/endpoint.hpp"
+#include "fastovsdb/net/tls_files.hpp"
 #include "fastovsdb/net/error.hpp"
 
 namespace fastovsdb::net {
@@ -53,28 +53,33 @@ struct ClientOptions {
   bool measure_processing_time = true;
 };
 
-// Whether a lock is held after lock/steal.
-struct LockResult {
-  bool locked = false;
-};
-
-// The remote list in OVS syntax ("tcp:a:6641,tcp:b:6641") as endpoints.
-Endpoint to_endpoint(const Remote& remote);
-
 namespace detail {
 
 // What the non-template part of the client does; templates in Client only
 // wrap handlers and forward here.
 class ClientState;
 
-enum class RpcMethod : uint8_t {
-  list_dbs, get_schema, echo, lock, steal, unlock, call, set_condition, cancel_monitor, resume_monitor
-};
+// Starts one request on the session (on the strand) and returns its handle.
+using StartRequest = std::function<RequestHandle(Session&)>;
 
-Result<std::vector<std::string>> parse_list_dbs(Result<std::string> r);
-Result<DatabaseSchema> parse_get_schema(Result<std::string> r);
-Result<LockResult> parse_lock_reply(Result<std::string> r);
-Result<void> ignore_result(Result<std::string> r);
+// Turn a finished request (RpcDone) into what each operation's handler takes.
+struct TakeJson {
+  Result<std::string> operator()(RpcDone done) const { return std::move(done.result); }
+};
+struct TakeNothing {
+  Result<void> operator()(RpcDone done) const {
+    if (!done.result) return done.result.error();
+    return {};
+  }
+};
+template <class T>
+struct TakeValue {
+  Result<T> operator()(RpcDone done) const {
+    if (!done.result) return done.result.error();
+    if (auto* v = std::get_if<T>(&done.value)) return std::move(*v);
+    return Error(fastovsdb::Errc::invalid_jsonrpc, "the reply carries no decoded value");
+  }
+};
 
 struct ClientEntry {
   static asio::strand<asio::any_io_executor> strand(const ClientState& s);
@@ -82,8 +87,8 @@ struct ClientEntry {
   static std::function<void(uint64_t)> canceller(const std::shared_ptr<ClientState>& s);
   static void submit_transact(const std::shared_ptr<ClientState>& s, uint64_t op_id, Transaction txn,
                               CompletionPtr<Result<TransactResult>> c);
-  static void submit_rpc(const std::shared_ptr<ClientState>& s, uint64_t op_id, RpcMethod method,
-                         std::string a, std::string b, CompletionPtr<Result<std::string>> c);
+  static void submit_rpc(const std::shared_ptr<ClientState>& s, uint64_t op_id, StartRequest start,
+                         CompletionPtr<RpcDone> c);
   static void submit_wait_synced(const std::shared_ptr<ClientState>& s, uint64_t op_id,
                                  CompletionPtr<Result<void>> c);
   static void submit_wait_connected(const std::shared_ptr<ClientState>& s, uint64_t op_id,
@@ -152,52 +157,59 @@ class Client {
 
   template <class Token>
   auto async_list_dbs(Token&& token) {
-    return rpc<Result<std::vector<std::string>>>(detail::RpcMethod::list_dbs, {}, {}, &detail::parse_list_dbs,
+    return rpc<Result<std::vector<std::string>>>([](Session& s) { return s.list_dbs(); },
+                                                  detail::TakeValue<std::vector<std::string>>{},
                                                   std::forward<Token>(token));
   }
 
   template <class Token>
   auto async_get_schema(std::string_view database, Token&& token) {
-    return rpc<Result<DatabaseSchema>>(detail::RpcMethod::get_schema, std::string(database), {},
-                                       &detail::parse_get_schema, std::forward<Token>(token));
+    return rpc<Result<DatabaseSchema>>([db = std::string(database)](Session& s) { return s.get_schema(db); },
+                                       detail::TakeValue<DatabaseSchema>{}, std::forward<Token>(token));
   }
 
   // `params_json`: a JSON array; completes with the echoed JSON.
   template <class Token>
   auto async_echo(std::string params_json, Token&& token) {
-    return rpc<Result<std::string>>(detail::RpcMethod::echo, std::move(params_json), {}, detail::Identity{},
-                                    std::forward<Token>(token));
+    return rpc<Result<std::string>>([p = std::move(params_json)](Session& s) mutable { return s.echo(std::move(p)); },
+                                    detail::TakeJson{}, std::forward<Token>(token));
   }
 
   // Any method; `params_json` a JSON array; completes with the result JSON.
   template <class Token>
   auto async_call(std::string_view method, std::string params_json, Token&& token) {
-    return rpc<Result<std::string>>(detail::RpcMethod::call, std::string(method), std::move(params_json),
-                                    detail::Identity{}, std::forward<Token>(token));
+    return rpc<Result<std::string>>(
+        [m = std::string(method), p = std::move(params_json)](Session& s) mutable { return s.call(m, std::move(p)); },
+        detail::TakeJson{}, std::forward<Token>(token));
   }
 
   // The lock stays wanted (re-requested on reconnect) until unlock.
   template <class Token>
   auto async_lock(std::string_view name, Token&& token) {
-    return rpc<Result<LockResult>>(detail::RpcMethod::lock, std::string(name), {}, &detail::parse_lock_reply,
-                                   std::forward<Token>(token));
+    return rpc<Result<LockResult>>([n = std::string(name)](Session& s) { return s.lock(n); },
+                                   detail::TakeValue<LockResult>{}, std::forward<Token>(token));
   }
   template <class Token>
   auto async_steal(std::string_view name, Token&& token) {
-    return rpc<Result<LockResult>>(detail::RpcMethod::steal, std::string(name), {}, &detail::parse_lock_reply,
-                                   std::forward<Token>(token));
+    return rpc<Result<LockResult>>([n = std::string(name)](Session& s) { return s.steal(n); },
+                                   detail::TakeValue<LockResult>{}, std::forward<Token>(token));
   }
   template <class Token>
   auto async_unlock(std::string_view name, Token&& token) {
-    return rpc<Result<void>>(detail::RpcMethod::unlock, std::string(name), {}, &detail::ignore_result,
+    return rpc<Result<void>>([n = std::string(name)](Session& s) { return s.unlock(n); }, detail::TakeNothing{},
                              std::forward<Token>(token));
   }
 
-  // Replaces a monitored table's condition (JSON array, "" for every row).
+  // Replaces a monitored table's condition (JSON array, "" for every row);
+  // completes once the server acknowledged it and the replica holds its rows
+  // (see Session::set_condition).
   template <class Token>
   auto async_set_condition(std::string_view table, std::string where_json, Token&& token) {
-    return rpc<Result<void>>(detail::RpcMethod::set_condition, std::string(table), std::move(where_json),
-                             &detail::ignore_result, std::forward<Token>(token));
+    return rpc<Result<void>>(
+        [t = std::string(table), w = std::move(where_json)](Session& s) mutable {
+          return s.set_condition(t, std::move(w));
+        },
+        detail::TakeNothing{}, std::forward<Token>(token));
   }
 
   // Stops the data monitor (monitor_cancel) and completes once the server
@@ -206,14 +218,14 @@ class Client {
   // Session::cancel_monitor).
   template <class Token>
   auto async_cancel_monitor(Token&& token) {
-    return rpc<Result<void>>(detail::RpcMethod::cancel_monitor, {}, {}, &detail::ignore_result,
+    return rpc<Result<void>>([](Session& s) { return s.cancel_monitor(); }, detail::TakeNothing{},
                              std::forward<Token>(token));
   }
   // Monitors again (monitor_cond_since from the replica's last transaction);
   // completes at once: async_wait_synced tells when the replica is live.
   template <class Token>
   auto async_resume_monitor(Token&& token) {
-    return rpc<Result<void>>(detail::RpcMethod::resume_monitor, {}, {}, &detail::ignore_result,
+    return rpc<Result<void>>([](Session& s) { return s.resume_monitor(); }, detail::TakeNothing{},
                              std::forward<Token>(token));
   }
 
@@ -272,14 +284,14 @@ class Client {
   explicit Client(std::shared_ptr<detail::ClientState> state) : state_(std::move(state)) {}
 
   template <class R, class Convert, class Token>
-  auto rpc(detail::RpcMethod method, std::string a, std::string b, Convert convert, Token&& token) {
+  auto rpc(detail::StartRequest start, Convert convert, Token&& token) {
     return asio::async_initiate<Token, void(R)>(
-        [s = state_, method](auto handler, std::string a, std::string b, Convert convert) {
+        [s = state_](auto handler, detail::StartRequest start, Convert convert) {
           auto id = detail::ClientEntry::next_op_id(*s);
-          auto c = detail::make_completion<Result<std::string>>(s, id, std::move(handler), std::move(convert));
-          detail::ClientEntry::submit_rpc(s, id, method, std::move(a), std::move(b), std::move(c));
+          auto c = detail::make_completion<RpcDone>(s, id, std::move(handler), std::move(convert));
+          detail::ClientEntry::submit_rpc(s, id, std::move(start), std::move(c));
         },
-        token, std::move(a), std::move(b), std::move(convert));
+        token, std::move(start), std::move(convert));
   }
 
   std::shared_ptr<detail::ClientState> state_;

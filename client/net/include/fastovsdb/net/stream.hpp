@@ -19,7 +19,8 @@
 #include <variant>
 
 #include "fastovsdb/core/error.hpp"
-#include "fastovsdb/net/endpoint.hpp"
+#include "fastovsdb/core/remote.hpp"
+#include "fastovsdb/net/tls_files.hpp"
 #include "fastovsdb/net/error.hpp"
 
 namespace fastovsdb::net {
@@ -43,19 +44,18 @@ class Stream {
 
   const Executor& get_executor() const noexcept { return executor_; }
 
-  // Closes any current connection and connects to `endpoint`. `tls` is
-  // required for ssl endpoints and ignored otherwise. The handler gets
-  // Errc::resolve_failed / connect_failed / tls_handshake_failed /
-  // tls_verify_failed (or operation_aborted after close()), with a detail
-  // naming the endpoint.
-  void async_connect(const Endpoint& endpoint, std::shared_ptr<asio::ssl::context> tls,
-                     ConnectHandler handler);
+  // Closes any current connection and connects to `remote` (as the core's
+  // remote parser made it). `tls` is required for ssl remotes and ignored
+  // otherwise. The handler gets Errc::resolve_failed / connect_failed /
+  // tls_handshake_failed / tls_verify_failed (or operation_aborted after
+  // close()), with a detail naming the remote.
+  void async_connect(const Remote& remote, std::shared_ptr<asio::ssl::context> tls, ConnectHandler handler);
 
   bool is_open() const noexcept;
   // For ssl: also require the certificate to name the host (TlsFiles::verify_hostname).
   void set_verify_hostname(bool on) noexcept { tls_verify_hostname_ = on; }
-  // The endpoint of the last async_connect.
-  const Endpoint& endpoint() const noexcept { return endpoint_; }
+  // The remote of the last async_connect.
+  const Remote& remote() const noexcept { return remote_; }
 
   // Closes the connection, cancelling pending operations. Safe to repeat.
   void close() noexcept;
@@ -104,7 +104,7 @@ class Stream {
   void handshake(std::shared_ptr<ConnectState> state);
 
   Executor executor_;
-  Endpoint endpoint_;
+  Remote remote_;
   // Pointers keep every socket address stable while handlers hold it.
   std::variant<std::monostate, std::unique_ptr<UnixSocket>, std::unique_ptr<TcpSocket>,
                std::unique_ptr<SslStream>>

@@ -16,14 +16,10 @@
 #include <type_traits>
 #include <vector>
 
+#include "fastovsdb/core/replica_json.hpp"
 #include "fastovsdb/net/client.hpp"
 
 namespace fastovsdb::net {
-
-// The replica as JSON: {"<table>": {"<row uuid>": {"<column>": <datum>, ...}}},
-// tables, rows (by uuid) and columns in sorted order, datums in RFC 7047
-// notation. "{}" when there is no replica yet.
-std::string replica_to_json(const Replica* replica);
 
 class SyncClient {
  public:
