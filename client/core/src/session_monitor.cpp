@@ -260,6 +260,9 @@ void Session::Impl::on_data_update(UpdateFormat format, simdjson::dom::array par
       return;
     }
     applied = replica->apply_update3(last_id, params.at(2).value_unsafe(), listener);
+    // Every change up to `last_id` under the condition in force is in the
+    // replica now (see on_cond_change_reply).
+    if (applied) txn_id_valid = true;
   } else {
     // Without a transaction id the replica's last one no longer describes it.
     txn_id_valid = false;
@@ -331,10 +334,15 @@ void Session::Impl::on_cond_change_reply(const PendingRequest& req, const RpcMes
     if (auto h = conditions.reject(req.table)) {
       emit(RpcDone{h, server_error(msg, "monitor_cond_change of table " + req.table)});
     }
-  } else if (auto h = conditions.acknowledge(req.table)) {
+  } else {
     // The server sends the rows the change adds and removes before this
-    // reply: the replica holds the new condition's rows now.
-    emit(RpcDone{h, std::string("{}")});
+    // reply: the replica holds the new condition's rows now. But a change
+    // that moves no row brings no update3, and the replica's last transaction
+    // id may predate commits to rows that only the new condition selects: a
+    // resume "since" that id would send changes of rows we never had. The id
+    // describes the replica again from the next update3 on.
+    txn_id_valid = false;
+    if (auto h = conditions.acknowledge(req.table)) emit(RpcDone{h, std::string("{}")});
   }
   send_condition_changes();
 }

@@ -153,9 +153,28 @@ TEST(SessionConditions, SetWhileDisconnectedGoesOutAfterTheIncrementalResume) {
   ASSERT_TRUE(r);
   EXPECT_TRUE(*r);
   EXPECT_EQ(ha_names(h.session), std::vector<std::string>{"\"hv2\""});
-  // The next reconnect resumes under the new condition, incrementally.
+  // A commit under the new condition: from its update3 on, the replica is the
+  // state as of a known transaction again, and the next reconnect resumes
+  // under the new condition, incrementally.
+  const std::string t4 = "44444444-4444-4444-4444-444444444444";
+  h.server(update3(t4, ha_row(row_hv2, "hv2", "modify")));
   drop(h);
-  EXPECT_EQ(without_id(reconnect_to_monitor(h)), without_id(cond_since_with(0, t3, only_hv2)));
+  EXPECT_EQ(without_id(reconnect_to_monitor(h)), without_id(cond_since_with(0, t4, only_hv2)));
+}
+
+// A change that moves no row brings no update3: the replica's transaction id
+// may predate commits to rows only the new condition selects, so the next
+// resume must not be "since" it.
+TEST(SessionConditions, AChangeThatMovesNoRowInvalidatesTheTransactionId) {
+  Harness h(Harness::standalone_options());
+  sync_both(h);
+  RequestHandle c = h.session.set_condition("HA_Chassis", R"([["chassis_name","!=","hv3"]])");
+  int64_t change = expect_written(h, cond_change(0, R"([["chassis_name","!=","hv3"]])"));
+  h.server(reply_ok(change));
+  EXPECT_TRUE(result_of(h, c).value());
+  drop(h);
+  EXPECT_EQ(without_id(reconnect_to_monitor(h)),
+            without_id(cond_since_with(0, zero_txn, R"([["chassis_name","!=","hv3"]])")));
 }
 
 TEST(SessionConditions, AChangeOnTheWireWhenTheConnectionDropsForcesAFullSnapshot) {
