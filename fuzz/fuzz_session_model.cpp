@@ -14,14 +14,13 @@
 //   - an honest server caused no protocol error, no unexpected reply, no
 //     SessionStopped.
 // Any violation is std::abort(). FASTOVSDB_FUZZ_VERBOSE=1 prints the
-// conversation. Two known session bugs are tolerated unless
-// FASTOVSDB_FUZZ_STRICT=1: a protocol error after a condition change that
-// moved no row (see Model::known_stale_txn_id), and the session stopping
-// when the database is converted to a schema without a column that the
-// acknowledged condition names (see Harness::on_event). Their reproducers
-// are in corpus/regressions/fuzz_session_model/, which CTest does not
-// replay: once fixed, move them to corpus/regressions/session_model/ and
-// drop the tolerance.
+// conversation. One known session bug is tolerated unless
+// FASTOVSDB_FUZZ_STRICT=1: the session stopping when the database is
+// converted to a schema without a column that the acknowledged condition
+// names (see Harness::on_event). Its reproducer is in
+// corpus/regressions/fuzz_session_model/, which CTest does not replay: once
+// fixed, move it to corpus/regressions/session_model/ (with the fixed ones)
+// and drop the tolerance.
 //
 // The database "Model" has tables T and U, columns name:string and
 // n:integer; version 1.1.0 adds U.extra:integer. The session monitors T
@@ -120,7 +119,8 @@ void trace(std::string_view who, std::string_view what) {
   }
 }
 
-// FASTOVSDB_FUZZ_STRICT=1: no tolerance for the known session bug below.
+// FASTOVSDB_FUZZ_STRICT=1: no tolerance for the known session bug (see
+// Harness::on_event).
 bool strict() {
   static const bool on = std::getenv("FASTOVSDB_FUZZ_STRICT") != nullptr;
   return on;
@@ -590,7 +590,6 @@ class Model {
     for (auto& [uuid, row] : rows_["U"]) row.extra = 0;
     work_ = rows_;
     history_.clear();
-    stale_txn_id_risk_ = false;
     trace("server", schema_v11_ ? "converts the database to 1.1.0" : "converts the database to 1.0.0");
     if (!conn.up) return true;
     if (!conn.db_change_aware) {
@@ -629,16 +628,6 @@ class Model {
     std::string id = "\"echo-" + std::to_string(conn.next_echo++) + "\"";
     send(R"({"id":)" + id + R"(,"method":"echo","params":[]})");
   }
-
-  // KNOWN SESSION BUG (reported; remove this once the session is fixed):
-  // after a condition change that moved no row, the server sends no update3,
-  // so the client's last-txn-id may predate commits that the new condition
-  // would have shown it; a later monitor_cond_since found=true then sends
-  // changes relative to that old transaction under the new condition, which
-  // the replica rightly finds inconsistent (a protocol error, then a full
-  // snapshot). True while that can happen: such a change was acknowledged
-  // and no snapshot was sent since, and the last monitor reply was found=true.
-  bool known_stale_txn_id() const { return stale_txn_id_risk_ && last_monitor_found_; }
 
   // The live monitor's view of `table` (nullptr without one).
   const MonitorTable* live_monitor_table(std::string_view table) const {
@@ -895,8 +884,6 @@ class Model {
         }
       }
     }
-    last_monitor_found_ = found;
-    if (!found) stale_txn_id_risk_ = false;
     if (version == 3) {
       reply(id, std::string("[") + (found ? "true" : "false") + ",\"" + last_txn_id() + "\"," + u.json() + "]");
     } else {
@@ -948,28 +935,20 @@ class Model {
       }
     }
     Updates u;
-    bool changed = false;
     for (auto& [table, cond] : changes) {
       MonitorTable& mt = m.tables.at(table);
       for (const auto& [uuid, row] : rows_[table]) {
         u.row(table, uuid, row, row, mt, mt.condition, cond, false);
       }
-      changed = changed || !same_rows(mt.condition, cond);
       mt.set_condition(std::move(cond));
     }
     if (!u.empty()) {
       notify_update(u);
-    } else if (changed && m.version == 3) {
-      // No row entered or left, so no update3 tells the client the newest
-      // transaction id: see known_stale_txn_id().
-      stale_txn_id_risk_ = true;
     }
     reply(id, "{}");
   }
 
   bool schema_v11_ = false;
-  bool stale_txn_id_risk_ = false;
-  bool last_monitor_found_ = false;
   bool history_on_;
   size_t history_limit_;
   bool cond_since_;
@@ -1007,8 +986,6 @@ struct Harness {
   std::map<std::string, std::string> acknowledged;
   // Why the session ended connections itself, for the report on a violation.
   std::string disconnect_reasons;
-  // Protocol errors of the known bug (see Model::known_stale_txn_id).
-  uint64_t known_bug_disconnects = 0;
   // The session stopped for the known bug of a condition on a column gone.
   bool known_bug_stop = false;
 
@@ -1030,14 +1007,8 @@ struct Harness {
         if (m.conn.up) m.conn.in.append(w->bytes);
         s.write_done(w->bytes.size());
       } else if (auto* d = std::get_if<DisconnectAction>(&a)) {
-        const std::string reason = d->reason.message();
-        trace("client", "disconnects: " + reason);
-        if (m.known_stale_txn_id() && !strict() &&
-            reason.rfind("inconsistent update: monitor_cond_since reply:", 0) == 0) {
-          ++known_bug_disconnects;
-        } else {
-          disconnect_reasons += "\n  " + reason;
-        }
+        trace("client", "disconnects: " + d->reason.message());
+        disconnect_reasons += "\n  " + d->reason.message();
         m.close();
       } else {
         deadline = std::get<WaitAction>(a).deadline;
@@ -1320,7 +1291,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   const SessionMetrics& metrics = s.metrics();
-  if (metrics.protocol_errors != h.known_bug_disconnects) {
+  if (metrics.protocol_errors != 0) {
     violation("an honest server caused a protocol error; the session ended connections for:" +
               h.disconnect_reasons);
   }
